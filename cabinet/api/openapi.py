@@ -1,0 +1,160 @@
+"""The served OpenAPI 3.1 document. Every /api/v1 rule must appear here (a test checks it)."""
+from flask import jsonify
+
+from . import api_bp
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _obj(props: dict, required: tuple = ()) -> dict:
+    schema = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+SCHEMAS = {
+    "Error": _obj({"error": _obj({"code": STR, "message": STR, "field": STR}, ("code", "message"))}),
+    "User": _obj({"id": INT, "username": STR, "full_name": STR, "position": STR,
+                  "roles": {"type": "array", "items": {"enum": ["admin", "secretariat", "archivist", "member"]}},
+                  "active": BOOL}),
+    "UserInput": _obj({"username": STR, "full_name": STR, "password": STR, "position": STR, "email": STR,
+                       "roles": {"type": "array", "items": STR}, "active": BOOL}),
+    "Body": _obj({"id": INT, "name": STR, "short_name": STR, "members": {"type": "array", "items": _obj(
+        {"user_id": INT, "full_name": STR, "title": STR})}}),
+    "BodyInput": _obj({"name": STR, "short_name": STR}),
+    "BodyMemberInput": _obj({"user_id": INT, "title": STR}, ("user_id",)),
+    "Meeting": _obj({"id": INT, "title": STR, "status": {"enum": ["draft", "published", "live", "adjourned",
+                                                                   "closed"]},
+                     "starts_at": TIME, "ends_at": TIME, "location": STR,
+                     "mode": {"enum": ["in_person", "online", "hybrid"]}, "body": _obj({"id": INT, "name": STR}),
+                     "my_role": STR, "description": STR, "seq": INT,
+                     "agenda": {"type": "array", "items": {"$ref": "#/components/schemas/AgendaItem"}},
+                     "participants": {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}),
+    "MeetingInput": _obj({"title": STR, "starts_at": TIME, "ends_at": TIME, "location": STR, "description": STR,
+                          "mode": {"enum": ["in_person", "online", "hybrid"]}, "body_id": INT}),
+    "AgendaItem": _obj({"id": INT, "meeting_id": INT, "parent_id": INT, "position": INT, "number": STR,
+                        "title": STR, "description": STR, "presenter": STR, "duration_minutes": INT,
+                        "confidential": BOOL, "children": {"type": "array", "items": {"type": "object"}}}),
+    "AgendaItemInput": _obj({"title": STR, "description": STR, "parent_id": INT, "position": INT,
+                             "duration_minutes": INT, "presenter": STR, "confidential": BOOL}),
+    "Participant": _obj({"id": INT, "user_id": INT, "full_name": STR, "position": STR,
+                         "role": {"enum": ["chair", "secretary", "member", "guest"]},
+                         "rsvp": {"enum": ["pending", "attending", "declined"]}, "rsvp_reason": STR,
+                         "rsvp_at": TIME}),
+    "ParticipantInput": _obj({"user_id": INT, "role": {"enum": ["chair", "secretary", "member", "guest"]}},
+                             ("user_id", "role")),
+    "RsvpInput": _obj({"attending": BOOL, "reason": STR}, ("attending",)),
+    "State": _obj({"seq": INT, "status": STR, "current_item_id": INT, "agenda": {"type": "array"},
+                   "attendance": {"type": "object"}, "open_polls": {"type": "array"},
+                   "speakers": {"type": "object"}, "presenting": {"type": "object"}}),
+    "TokenInput": _obj({"username": STR, "password": STR, "label": STR}, ("username", "password")),
+    "Token": _obj({"token": STR, "user": {"$ref": "#/components/schemas/User"}}),
+}
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list(name):
+    return _obj({"items": {"type": "array", "items": _ref(name)}})
+
+
+# (method, path, summary, request schema, success status, response schema, error statuses)
+ROUTES = [
+    ("post", "/auth/token", "Exchange username and password for a Bearer token", "TokenInput", 201, "Token",
+     (400, 401, 415, 429)),
+    ("delete", "/auth/token", "Revoke the Bearer token of this request", None, 204, None, (401,)),
+    ("get", "/me", "The current user", None, 200, "User", (401,)),
+    ("get", "/users", "All accounts (administrators, secretariat)", None, 200, _list("User"), (401, 403)),
+    ("post", "/users", "Create an account (administrators)", "UserInput", 201, "User", (400, 403, 409, 415, 422)),
+    ("get", "/users/{user_id}", "One account", None, 200, "User", (403, 404)),
+    ("patch", "/users/{user_id}", "Edit an account; `active: false` disables it and ends its sessions and tokens",
+     "UserInput", 200, "User", (400, 403, 404, 409, 422)),
+    ("get", "/bodies", "Bodies (committees, councils)", None, 200, _list("Body"), (401,)),
+    ("post", "/bodies", "Create a body (administrators)", "BodyInput", 201, "Body", (400, 403, 409, 422)),
+    ("get", "/bodies/{body_id}", "One body with its members", None, 200, "Body", (404,)),
+    ("patch", "/bodies/{body_id}", "Rename a body", "BodyInput", 200, "Body", (403, 404, 409, 422)),
+    ("post", "/bodies/{body_id}/members", "Add a standing member", "BodyMemberInput", 201, "Body",
+     (403, 404, 409, 422)),
+    ("delete", "/bodies/{body_id}/members/{user_id}", "Remove a standing member", None, 204, None, (403, 404)),
+    ("get", "/meetings", "Meetings the user may see, upcoming first", None, 200, _list("Meeting"), (401,)),
+    ("post", "/meetings", "Create a meeting (status draft)", "MeetingInput", 201, "Meeting",
+     (400, 403, 415, 422)),
+    ("get", "/meetings/{meeting_id}", "A meeting with agenda and participants", None, 200, "Meeting", (404,)),
+    ("patch", "/meetings/{meeting_id}", "Edit a meeting", "MeetingInput", 200, "Meeting",
+     (400, 403, 404, 409, 422)),
+    ("delete", "/meetings/{meeting_id}", "Delete a draft meeting", None, 204, None, (403, 404, 409)),
+    ("post", "/meetings/{meeting_id}/{action}",
+     "Status move: publish (draft→published), start (published|adjourned→live), adjourn (live→adjourned), "
+     "close (live|adjourned→closed); any other move is 409", None, 200, "Meeting", (403, 404, 409)),
+    ("get", "/meetings/{meeting_id}/state", "Live snapshot with the meeting's seq", None, 200, "State", (404,)),
+    ("get", "/meetings/{meeting_id}/calendar.ics", "iCalendar invitation", None, 200, "ics", (404,)),
+    ("get", "/meetings/{meeting_id}/agenda", "The agenda as a tree, numbered", None, 200, _list("AgendaItem"),
+     (404,)),
+    ("post", "/meetings/{meeting_id}/agenda", "Add an agenda item", "AgendaItemInput", 201, "AgendaItem",
+     (400, 403, 404, 409, 415, 422)),
+    ("patch", "/agenda/{item_id}", "Edit or move an item (`parent_id`, `position` among siblings)",
+     "AgendaItemInput", 200, "AgendaItem", (400, 403, 404, 409, 422)),
+    ("delete", "/agenda/{item_id}", "Remove an item and its sub-items", None, 204, None, (403, 404, 409)),
+    ("get", "/meetings/{meeting_id}/participants", "Invited people with their replies", None, 200,
+     _list("Participant"), (404,)),
+    ("post", "/meetings/{meeting_id}/participants", "Invite a user with a meeting role", "ParticipantInput",
+     201, "Participant", (400, 403, 404, 409, 422)),
+    ("patch", "/participants/{participant_id}", "Change a participant's meeting role", "ParticipantInput", 200,
+     "Participant", (400, 403, 404, 409, 422)),
+    ("delete", "/participants/{participant_id}", "Withdraw an invitation", None, 204, None, (403, 404, 409)),
+    ("post", "/meetings/{meeting_id}/rsvp", "Reply to the invitation (declining needs a reason)", "RsvpInput",
+     200, "Participant", (400, 403, 404, 409, 422)),
+    ("get", "/openapi.json", "This document", None, 200, {"type": "object"}, ()),
+]
+
+
+def _responses(status, schema, errors):
+    responses = {}
+    if schema == "ics":
+        responses[str(status)] = {"description": "OK", "content": {"text/calendar": {"schema": STR}}}
+    elif schema is None:
+        responses[str(status)] = {"description": "Done"}
+    else:
+        body = _ref(schema) if isinstance(schema, str) else schema
+        responses[str(status)] = {"description": "OK", "content": {"application/json": {"schema": body}}}
+    for code in errors:
+        responses[str(code)] = {"description": "Error", "content": {"application/json": {"schema": ERROR}}}
+    return responses
+
+
+def build_document() -> dict:
+    paths: dict = {}
+    for method, path, summary, request_schema, status, response_schema, errors in ROUTES:
+        operation = {"summary": summary, "responses": _responses(status, response_schema, errors)}
+        params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if params:
+            operation["parameters"] = [
+                {"name": p, "in": "path", "required": True,
+                 "schema": {"enum": ["publish", "start", "adjourn", "close"]} if p == "action" else INT}
+                for p in params]
+        if request_schema:
+            operation["requestBody"] = {"required": True,
+                                        "content": {"application/json": {"schema": _ref(request_schema)}}}
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Cabinet API", "version": "1",
+                 "description": "Paperless meetings. Errors: {\"error\": {\"code\", \"message\"}}. "
+                                "Auth: session cookie + X-CSRFToken header, or Authorization: Bearer."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "cookie": {"type": "apiKey", "in": "cookie", "name": "cabinet_session"}}},
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": paths,
+    }
+
+
+@api_bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(build_document())

@@ -1,0 +1,97 @@
+"""The `cabinet` command: init-db, create-user, demo, serve (and every `flask` command)."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .extensions import db
+
+
+def _make_app():
+    from . import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=True)
+def cli():
+    """Cabinet — paperless meetings."""
+
+
+def upgrade_schema() -> None:
+    from flask_migrate import upgrade
+    upgrade()
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the schema to the latest migration (safe to run twice)."""
+    upgrade_schema()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.command("create-user")
+@click.argument("username")
+@click.option("--password", required=True)
+@click.option("--full-name", required=True)
+@click.option("--position", default="")
+@click.option("--role", "roles", multiple=True, default=("member",),
+              type=click.Choice(["admin", "secretariat", "archivist", "member"]))
+@with_appcontext
+def create_user(username, password, full_name, position, roles):
+    """Create an account non-interactively (for scripts)."""
+    from .services import accounts
+    from .services.errors import DomainError
+    try:
+        user = accounts.create_user(None, username=username, full_name=full_name, password=password,
+                                    roles=list(roles), position=position)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(str(err.message))
+    click.echo(f"Created {user.username} ({', '.join(user.roles)})")
+
+
+@cli.command("demo")
+@click.option("--samples", type=click.Path(file_okay=False), default=None,
+              help="Folder of sample PDFs (default: ../shared/samples if present).")
+@with_appcontext
+def demo(samples):
+    """Load the demo organisation (Thanh Hóa city) and meetings, then print the logins."""
+    from .demo import load_demo
+    upgrade_schema()
+    logins = load_demo(samples)
+    click.echo(logins)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host, port):
+    """Run the production server (eventlet) in the foreground."""
+    from flask_socketio import SocketIO  # noqa: F401
+    from .extensions import socketio
+    app = current_app._get_current_object()
+    if app.config["ASYNC_MODE"] != "eventlet":
+        raise click.ClickException("serve needs CABINET_ASYNC_MODE=eventlet (set by `cabinet serve`)")
+    click.echo(f"Cabinet listening on http://{host}:{port}/")
+    socketio.run(app, host=host, port=port, log_output=True)
+
+
+def register_commands(app) -> None:
+    """Commands are on the `cli` group; `flask --app wsgi …` gets them through the app too."""
+    for name, command in cli.commands.items():
+        if name in ("init-db", "create-user", "demo", "serve"):
+            app.cli.add_command(command, name)
+
+
+def main():
+    """Console entry point. For `serve`, switch to eventlet before anything else is imported."""
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        from .serving import prepare_eventlet
+        prepare_eventlet()
+    cli()

@@ -1,0 +1,80 @@
+"""Settings: embedded defaults, overridden by CABINET_* environment variables, then by the caller."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Read the secret key from the data folder, creating it on first run (so restarts keep sessions)."""
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Let deployers write postgres:// or postgresql:// and still get the eventlet-friendly psycopg2 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """All settings in one dict: defaults < environment < explicit overrides (tests)."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    data_dir = Path(overrides.get("DATA_DIR") or env.get("CABINET_DATA_DIR") or instance_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("CABINET_DATABASE_URL") \
+        or f"sqlite:///{data_dir / 'cabinet.sqlite3'}"
+    redis_url = overrides.get("REDIS_URL", env.get("CABINET_REDIS_URL") or None)
+
+    config = {
+        "DATA_DIR": str(data_dir),
+        "FILES_DIR": str(data_dir / "files"),
+        "SECRET_KEY": env.get("CABINET_SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "ASYNC_MODE": env.get("CABINET_ASYNC_MODE", "threading"),
+        "MAX_UPLOAD_MB": int(env.get("CABINET_MAX_UPLOAD_MB", "200")),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
+        "LANGUAGES": ("vi", "en"),
+        # Cookies: Secure + HttpOnly + SameSite=Lax. Browsers treat http://localhost as a secure
+        # context, so the embedded setup still works without TLS.
+        "SESSION_COOKIE_SECURE": _bool(env.get("CABINET_SECURE_COOKIES", "true")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "cabinet_session",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("CABINET_SECURE_COOKIES", "true")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a tablet left open all day still works
+        "WTF_CSRF_SSL_STRICT": False,  # Referer checks break behind some proxies; the token is the check
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _bool(env.get("CABINET_RATELIMIT", "true")),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("CABINET_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
+        "API_TOKEN_DAYS": int(env.get("CABINET_API_TOKEN_DAYS", "30")),
+        "JSON_SORT_KEYS": False,
+    }
+    config.update(overrides)
+    config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_MB"] * 1024 * 1024
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key(data_dir)
+    Path(config["FILES_DIR"]).mkdir(parents=True, exist_ok=True)
+    return config

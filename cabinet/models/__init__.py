@@ -1,0 +1,9 @@
+"""All models, imported here so Alembic and the app see the whole metadata."""
+from .meetings import (MEETING_MODES, MEETING_ROLES, MEETING_STATUSES, RSVP_STATES, VOTING_ROLES,
+                       AgendaItem, Meeting, Participant)
+from .users import GLOBAL_ROLES, ApiToken, Body, BodyMember, User, UserRole
+
+__all__ = [
+    "AgendaItem", "ApiToken", "Body", "BodyMember", "GLOBAL_ROLES", "MEETING_MODES", "MEETING_ROLES",
+    "MEETING_STATUSES", "Meeting", "Participant", "RSVP_STATES", "User", "UserRole", "VOTING_ROLES",
+]

@@ -1,0 +1,73 @@
+"""Socket.IO handlers: thin, they authenticate, ask the permission module and call services."""
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
+from ..extensions import db, socketio
+from ..services import accounts, meetings
+from ..services.errors import DomainError, NotAuthenticated
+from .publish import room_for
+
+log = logging.getLogger(__name__)
+_users: dict[str, int] = {}  # socket id -> user id, for connections authenticated by token
+
+
+def _actor():
+    if current_user and current_user.is_authenticated:
+        return current_user
+    user_id = _users.get(request.sid)
+    user = db.session.get(accounts.User, user_id) if user_id else None
+    if user is None or not user.active:
+        raise NotAuthenticated("not authenticated")
+    return user
+
+
+def _fail(err: DomainError) -> dict:
+    return {"ok": False, "error": err.as_dict()}
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    """Refuse anyone without a valid session cookie or `auth={"token": ...}`."""
+    if current_user and current_user.is_authenticated:
+        return True
+    token = auth.get("token") if isinstance(auth, dict) else None
+    user = accounts.user_for_token(token) if isinstance(token, str) else None
+    if user is None:
+        log.info("socket connect refused from %s", request.remote_addr)
+        raise ConnectionRefusedError("not_authenticated")
+    _users[request.sid] = user.id
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    _users.pop(request.sid, None)
+
+
+@socketio.on("join")
+def on_join(data):
+    """Enter a meeting's room and receive its state snapshot; only those who may see the meeting."""
+    from ..api.serializers import state_json
+    try:
+        actor = _actor()
+        meeting_id = data.get("meeting_id") if isinstance(data, dict) else None
+        meeting = meetings.get_meeting(actor, meeting_id)
+        join_room(room_for(meeting.id))
+        return {"ok": True, "state": state_json(actor, meeting)}
+    except DomainError as err:
+        return _fail(err)
+    finally:
+        db.session.remove()
+
+
+@socketio.on("leave")
+def on_leave(data):
+    meeting_id = data.get("meeting_id") if isinstance(data, dict) else None
+    if isinstance(meeting_id, int):
+        leave_room(room_for(meeting_id))
+    return {"ok": True}

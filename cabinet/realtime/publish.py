@@ -1,0 +1,47 @@
+"""Publishing meeting events: numbered in the transaction, sent to the meeting's room after commit.
+
+A tablet that sees a gap in `seq` reloads the state snapshot, so an event must never be sent for a
+change that was rolled back, and every event must carry the number it took.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..extensions import socketio
+from ..models import Meeting
+
+log = logging.getLogger(__name__)
+_PENDING = "cabinet_pending_events"
+
+
+def room_for(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def publish(session: Session, meeting: Meeting, name: str, payload: dict) -> None:
+    """Queue `name` for the meeting's room; it takes the meeting's next seq and leaves after commit."""
+    meeting.seq = (meeting.seq or 0) + 1
+    message = {"meeting_id": meeting.id, "seq": meeting.seq, **payload}
+    session.info.setdefault(_PENDING, []).append((room_for(meeting.id), name, message))
+
+
+def _send_pending(session: Session) -> None:
+    for room, name, message in session.info.pop(_PENDING, []):
+        try:
+            socketio.emit(name, message, to=room)
+        except Exception:  # a broken queue must not turn a committed change into an error page
+            log.exception("could not emit %s to %s", name, room)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Hook commit and rollback of every session once per process."""
+    if not event.contains(Session, "after_commit", _send_pending):
+        event.listen(Session, "after_commit", _send_pending)
+        event.listen(Session, "after_soft_rollback", lambda session, previous: _drop_pending(session))

@@ -1,0 +1,185 @@
+"""Accounts: creating and editing users, passwords (argon2), logins and revocable API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import GLOBAL_ROLES, ApiToken, User, UserRole
+from ..models.types import utcnow
+from . import validation as v
+from .errors import Conflict, Invalid, NotAuthenticated, NotFound
+from .permissions import require
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a wrong username costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("cabinet-timing-equaliser")
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password_value(password) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+                      code="weak_password", field="password")
+    if len(password) > 1024:
+        raise Invalid(_l("The password is too long."), code="too_long", field="password")
+    return password
+
+
+def _check_roles(roles) -> list[str]:
+    if isinstance(roles, str):
+        roles = [roles]
+    if not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles):
+        raise Invalid(_l("Roles must be a list."), code="invalid_type", field="roles")
+    for role in roles:
+        v.choice(role, "roles", GLOBAL_ROLES)
+    return sorted(set(roles)) or ["member"]
+
+
+def get_user(user_id) -> User:
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None:
+        raise NotFound(_l("User not found."), code="user_not_found")
+    return user
+
+
+def find_user_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def create_user(actor: User | None, *, username, full_name, password, roles=("member",),
+                position="", email="") -> User:
+    """Create an account; `actor` None means the command line, which runs as the operator."""
+    if actor is not None:
+        require(actor, "user.manage")
+    username = v.text(username, "username", max_length=64)
+    if not all(c.isalnum() or c in "._-" for c in username) or not username.isascii():
+        raise Invalid(_l("A username may use only letters a–z, digits, dot, dash and underscore."),
+                      code="invalid_username", field="username")
+    user = User(
+        username=username.lower(),
+        full_name=v.text(full_name, "full_name", max_length=200),
+        position=v.text(position, "position", max_length=200, required=False),
+        email=v.text(email, "email", max_length=254, required=False),
+        password_hash=hash_password(_check_password_value(password)),
+    )
+    user.role_rows = [UserRole(role=r) for r in _check_roles(roles)]
+    if find_user_by_username(user.username):
+        raise Conflict(_l("The username “%(u)s” is already taken.", u=user.username), code="username_taken",
+                       field="username")
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(actor: User, user: User, changes: dict) -> User:
+    """Edit name, position, roles, password or active flag; disabling or a new password ends all sessions."""
+    require(actor, "user.manage")
+    if "full_name" in changes:
+        user.full_name = v.text(changes["full_name"], "full_name", max_length=200)
+    if "position" in changes:
+        user.position = v.text(changes["position"], "position", max_length=200, required=False)
+    if "email" in changes:
+        user.email = v.text(changes["email"], "email", max_length=254, required=False)
+    if "roles" in changes:
+        roles = _check_roles(changes["roles"])
+        if user.id == actor.id and "admin" not in roles:
+            raise Conflict(_l("You cannot remove your own administrator role."), code="self_demotion")
+        user.role_rows = [UserRole(role=r) for r in roles]
+    if "password" in changes:
+        user.password_hash = hash_password(_check_password_value(changes["password"]))
+        _end_sessions(user)
+    if "active" in changes:
+        active = v.boolean(changes["active"], "active")
+        if not active and user.id == actor.id:
+            raise Conflict(_l("You cannot disable your own account."), code="self_disable")
+        if user.active and not active:
+            _end_sessions(user)
+        user.active = active
+    db.session.flush()
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    """Invalidate every browser session (cookie ids embed session_version) and every API token."""
+    user.session_version = (user.session_version or 1) + 1
+    now = utcnow()
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                           ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+
+
+def authenticate(username, password) -> User:
+    """The active user with these credentials, or NotAuthenticated (same message whatever was wrong)."""
+    failure = NotAuthenticated(_l("Wrong username or password."), code="invalid_credentials")
+    if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
+        raise failure
+    user = find_user_by_username(username)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise failure
+    if user is None:
+        raise failure
+    if not user.active:
+        raise NotAuthenticated(_l("This account is disabled."), code="account_disabled")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: `id:session_version`; a bumped version or a disabled account logs out."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, *, days: int, label: str = "") -> str:
+    """A new Bearer token for `user`; the raw value is returned once and never stored."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(raw), label=label[:100],
+                            expires_at=utcnow() + timedelta(days=days)))
+    db.session.flush()
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        return None
+    return token.user if token.user.active else None
+
+
+def revoke_token(raw: str) -> None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+
+
+def list_users(actor: User, *, include_inactive: bool = True) -> list[User]:
+    require(actor, "user.list")
+    query = select(User).order_by(User.full_name)
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    return list(db.session.scalars(query))

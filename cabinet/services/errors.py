@@ -1,0 +1,48 @@
+"""Typed domain errors, raised by services and mapped once to HTTP statuses and socket acks."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, code: str | None = None, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message  # may be a lazy string, rendered in the reader's language
+        if code:
+            self.code = code
+        self.field = field
+
+    def as_dict(self) -> dict:
+        body = {"code": self.code, "message": str(self.message)}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class BadInput(DomainError):
+    status, code = 400, "bad_request"
+
+
+class NotAuthenticated(DomainError):
+    status, code = 401, "not_authenticated"
+
+
+class NotAllowed(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class Invalid(DomainError):
+    status, code = 422, "invalid"
+
+
+class UnsupportedMedia(DomainError):
+    status, code = 415, "unsupported_media_type"

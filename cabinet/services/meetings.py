@@ -1,0 +1,145 @@
+"""Meetings: create, edit, list for a user, and the status moves draft → published → live → closed."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import MEETING_MODES, Meeting, Participant, User
+from ..models.types import utcnow
+from ..realtime.publish import publish
+from . import validation as v
+from .bodies import get_body
+from .errors import Conflict, Invalid, NotFound
+from .permissions import is_archivist, is_secretariat, may, require
+
+# action -> (statuses it may start from, status it leads to)
+STATUS_MOVES = {
+    "publish": (("draft",), "published"),
+    "start": (("published", "adjourned"), "live"),
+    "adjourn": (("live",), "adjourned"),
+    "close": (("live", "adjourned"), "closed"),
+}
+EDITABLE_STATUSES = ("draft", "published", "live", "adjourned")
+
+
+def get_meeting(actor: User, meeting_id) -> Meeting:
+    """The meeting if the actor may see it; NotFound otherwise (its existence is not revealed)."""
+    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
+    if meeting is None or not may(actor, "meeting.view", meeting):
+        raise NotFound(_l("Meeting not found."), code="meeting_not_found")
+    return meeting
+
+
+def list_meetings_for(actor: User) -> list[Meeting]:
+    """Every meeting the actor may see: upcoming first (soonest first), then past ones (latest first)."""
+    query = select(Meeting)
+    if not is_secretariat(actor):
+        invited = select(Participant.meeting_id).where(Participant.user_id == actor.id)
+        visible = (Meeting.id.in_(invited)) & (Meeting.status != "draft")
+        if is_archivist(actor):
+            visible = visible | (Meeting.status == "closed")
+        query = query.where(visible)
+    meetings = list(db.session.scalars(query))
+    now = utcnow()
+    upcoming = sorted((m for m in meetings if _is_upcoming(m, now)), key=lambda m: m.starts_at)
+    past = sorted((m for m in meetings if not _is_upcoming(m, now)), key=lambda m: m.starts_at, reverse=True)
+    return upcoming + past
+
+
+def _is_upcoming(meeting: Meeting, now) -> bool:
+    if meeting.status == "closed":
+        return False
+    return meeting.status == "live" or (meeting.ends_at or meeting.starts_at) >= now
+
+
+def _apply_fields(meeting: Meeting, data: dict, *, creating: bool) -> None:
+    if creating or "title" in data:
+        meeting.title = v.text(data.get("title"), "title", max_length=500)
+    if "description" in data:
+        meeting.description = v.text(data["description"], "description", max_length=20000, required=False)
+    if "location" in data:
+        meeting.location = v.text(data["location"], "location", max_length=300, required=False)
+    if "mode" in data:
+        meeting.mode = v.choice(data["mode"] or "in_person", "mode", MEETING_MODES)
+    if "body_id" in data:
+        body_id = v.integer(data["body_id"], "body_id", required=False)
+        if body_id is None:
+            meeting.body = None
+        else:
+            try:
+                meeting.body = get_body(body_id)
+            except NotFound:
+                raise Invalid(_l("There is no such body."), code="unknown_body", field="body_id")
+    if creating or "starts_at" in data:
+        meeting.starts_at = v.moment(data.get("starts_at"), "starts_at")
+    if "ends_at" in data:
+        meeting.ends_at = v.moment(data["ends_at"], "ends_at", required=False)
+    if meeting.ends_at is not None and meeting.ends_at <= meeting.starts_at:
+        raise Invalid(_l("The meeting must end after it starts."), code="ends_before_start", field="ends_at")
+
+
+def create_meeting(actor: User | None, data: dict) -> Meeting:
+    """A new meeting in `draft`; `actor` None means the command line (demo data)."""
+    if actor is not None:
+        require(actor, "meeting.create")
+    meeting = Meeting(status="draft", mode="in_person", location="", description="", seq=0,
+                      created_by_id=actor.id if actor else None)
+    _apply_fields(meeting, data, creating=True)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def update_meeting(actor: User, meeting: Meeting, data: dict) -> Meeting:
+    require(actor, "meeting.edit", meeting)
+    ensure_editable(meeting)
+    with db.session.no_autoflush:
+        _apply_fields(meeting, data, creating=False)
+    db.session.flush()
+    return meeting
+
+
+def ensure_editable(meeting: Meeting) -> None:
+    if meeting.status not in EDITABLE_STATUSES:
+        raise Conflict(_l("The meeting is closed; its record can no longer be changed."), code="meeting_closed")
+
+
+def delete_meeting(actor: User, meeting: Meeting) -> None:
+    """Only a draft may be deleted: once published, the invitation is part of the record."""
+    require(actor, "meeting.delete", meeting)
+    if meeting.status != "draft":
+        raise Conflict(_l("Only a draft meeting can be deleted."), code="not_draft")
+    db.session.delete(meeting)
+    db.session.flush()
+
+
+def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
+    """Apply a status move (publish, start, adjourn, close) or refuse it with 409 and the reason."""
+    if action not in STATUS_MOVES:
+        raise NotFound(_l("Unknown status change."), code="unknown_action")
+    require(actor, f"meeting.{action}", meeting)
+    sources, target = STATUS_MOVES[action]
+    if meeting.status not in sources:
+        raise Conflict(_l("A meeting that is “%(status)s” cannot be moved to “%(target)s”.",
+                          status=status_label(meeting.status), target=status_label(target)),
+                       code="invalid_status_change")
+    if action == "publish" and not meeting.items:
+        raise Conflict(_l("Add at least one agenda item before publishing."), code="empty_agenda")
+    if action == "start" and not any(p.role == "chair" for p in meeting.participants):
+        raise Conflict(_l("Invite a chair before starting the session."), code="no_chair")
+    meeting.status = target
+    publish(db.session, meeting, "meeting.status", {"status": target})
+    db.session.flush()
+    return meeting
+
+
+def status_label(status: str):
+    return STATUS_LABELS.get(status, status)
+
+
+STATUS_LABELS = {
+    "draft": _l("draft"), "published": _l("published"), "live": _l("in session"),
+    "adjourned": _l("adjourned"), "closed": _l("closed"),
+}
+MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}

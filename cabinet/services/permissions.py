@@ -1,0 +1,100 @@
+"""Who may do what, in one place: every view, API route and socket handler asks `may` or `require`.
+
+Rule of thumb: someone who may not *see* a meeting gets 404 for anything in it (its existence is not
+revealed); someone who sees it but may not act gets 403.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+
+from ..models import AgendaItem, Meeting, Participant, User
+from .errors import NotAllowed, NotFound
+
+
+def is_admin(user: User | None) -> bool:
+    return bool(user and user.is_active and user.has_role("admin"))
+
+
+def is_secretariat(user: User | None) -> bool:
+    """The secretariat prepares meetings; an administrator may do anything the secretariat does."""
+    return bool(user and user.is_active and (user.has_role("secretariat") or user.has_role("admin")))
+
+
+def is_archivist(user: User | None) -> bool:
+    return bool(user and user.is_active and user.has_role("archivist"))
+
+
+def meeting_role(user: User | None, meeting: Meeting) -> str | None:
+    """The user's role in this meeting (chair, secretary, member, guest), or None if not invited."""
+    if not user or not user.is_active:
+        return None
+    participant = meeting.participant_for(user)
+    return participant.role if participant else None
+
+
+def _meeting_of(obj) -> Meeting:
+    if isinstance(obj, Meeting):
+        return obj
+    if isinstance(obj, (AgendaItem, Participant)):
+        return obj.meeting
+    raise TypeError(f"no meeting for {obj!r}")
+
+
+def _may_view_meeting(user, meeting: Meeting) -> bool:
+    if is_secretariat(user):
+        return True
+    if meeting.status == "draft":
+        return False  # not yet sent: only the secretariat prepares it
+    if meeting_role(user, meeting):
+        return True
+    return is_archivist(user) and meeting.status == "closed"
+
+
+def _may_run_session(user, meeting: Meeting) -> bool:
+    return is_secretariat(user) or meeting_role(user, meeting) == "chair"
+
+
+def _may_manage_attendance(user, meeting: Meeting) -> bool:
+    return is_secretariat(user) or meeting_role(user, meeting) in ("chair", "secretary")
+
+
+RULES: dict[str, Callable] = {
+    "user.manage": lambda user, _: is_admin(user),
+    "body.manage": lambda user, _: is_admin(user),
+    "user.list": lambda user, _: is_secretariat(user) or is_admin(user),
+    "meeting.create": lambda user, _: is_secretariat(user),
+    "meeting.view": lambda user, obj: _may_view_meeting(user, _meeting_of(obj)),
+    "meeting.edit": lambda user, obj: is_secretariat(user),
+    "meeting.delete": lambda user, obj: is_secretariat(user),
+    "meeting.publish": lambda user, obj: is_secretariat(user),
+    "meeting.start": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
+    "meeting.adjourn": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
+    "meeting.close": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
+    "meeting.attendance": lambda user, obj: _may_manage_attendance(user, _meeting_of(obj)),
+    "meeting.rsvp": lambda user, obj: meeting_role(user, _meeting_of(obj)) is not None,
+    "agenda.edit": lambda user, obj: is_secretariat(user),
+    "agenda.set_current": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
+    "participants.manage": lambda user, obj: is_secretariat(user),
+}
+
+
+def may(user: User | None, action: str, obj=None) -> bool:
+    """True if `user` may do `action` on `obj`; anything touching a meeting also needs sight of it."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    rule = RULES[action]  # a KeyError here is a programming error, not a refusal
+    if obj is not None and action != "meeting.view" and isinstance(obj, (Meeting, AgendaItem, Participant)):
+        if not _may_view_meeting(user, _meeting_of(obj)):
+            return False
+    return bool(rule(user, obj))
+
+
+def require(user: User | None, action: str, obj=None) -> None:
+    """Raise NotFound if `obj`'s meeting is invisible to the user, NotAllowed if the action is refused."""
+    if may(user, action, obj):
+        return
+    if isinstance(obj, (Meeting, AgendaItem, Participant)) and not may(user, "meeting.view", obj):
+        raise NotFound(_l("Meeting not found."), code="meeting_not_found")
+    raise NotAllowed(_l("You are not allowed to do this."), code="forbidden")

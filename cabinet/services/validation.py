@@ -1,0 +1,96 @@
+"""Checks on plain values shared by every door (forms, API, CLI), raising Invalid with the field named."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+
+from ..config import DEFAULT_TIMEZONE
+from .errors import Invalid
+
+# Human names of the fields, so a message reads "“Tiêu đề” không được để trống", not "“title” …".
+FIELD_LABELS = {
+    "title": _l("Title"), "description": _l("Description"), "starts_at": _l("Start"), "ends_at": _l("End"),
+    "location": _l("Location"), "mode": _l("Format"), "body_id": _l("Body"), "username": _l("Username"),
+    "full_name": _l("Full name"), "position": _l("Position"), "password": _l("Password"),
+    "roles": _l("Roles"), "role": _l("Meeting role"), "user_id": _l("User"), "reason": _l("Reason"),
+    "presenter": _l("Presenter"), "duration_minutes": _l("Planned minutes"), "parent_id": _l("Parent item"),
+    "attending": _l("Attending"), "name": _l("Name"), "short_name": _l("Short name"), "email": _l("Email"),
+    "confidential": _l("Confidential"), "active": _l("Active"), "item_id": _l("Agenda item"),
+}
+
+
+def _label(field: str):
+    return FIELD_LABELS.get(field, field)
+
+
+def text(value, field: str, *, max_length: int, required: bool = True) -> str:
+    """A trimmed string of bounded length; an empty one is refused when required."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(_l("“%(field)s” must be text.", field=_label(field)), code="invalid_type", field=field)
+    value = value.strip()
+    if required and not value:
+        raise Invalid(_l("“%(field)s” must not be empty.", field=_label(field)), code="required", field=field)
+    if len(value) > max_length:
+        raise Invalid(_l("“%(field)s” is too long (at most %(max)d characters).", field=_label(field), max=max_length),
+                      code="too_long", field=field)
+    return value
+
+
+def choice(value, field: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise Invalid(_l("“%(field)s” must be one of: %(allowed)s.", field=_label(field), allowed=", ".join(allowed)),
+                      code="invalid_choice", field=field)
+    return value
+
+
+def integer(value, field: str, *, minimum: int | None = None, maximum: int | None = None,
+            required: bool = True) -> int | None:
+    if value is None or value == "":
+        if required:
+            raise Invalid(_l("“%(field)s” must not be empty.", field=_label(field)), code="required", field=field)
+        return None
+    if isinstance(value, bool):
+        raise Invalid(_l("“%(field)s” must be a whole number.", field=_label(field)), code="invalid_type", field=field)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(_l("“%(field)s” must be a whole number.", field=_label(field)), code="invalid_type", field=field)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise Invalid(_l("“%(field)s” is out of range.", field=_label(field)), code="out_of_range", field=field)
+    return number
+
+
+def boolean(value, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("1", "true", "on", "yes"):
+        return True
+    if value in (None, "", "0", "false", "off", "no"):
+        return False
+    raise Invalid(_l("“%(field)s” must be true or false.", field=_label(field)), code="invalid_type", field=field)
+
+
+def moment(value, field: str, *, required: bool = True) -> datetime | None:
+    """An aware datetime from a datetime or ISO 8601 text; a time without offset is local (Asia/Ho_Chi_Minh)."""
+    if value is None or value == "":
+        if required:
+            raise Invalid(_l("“%(field)s” must not be empty.", field=_label(field)), code="required", field=field)
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise Invalid(_l("“%(field)s” is not a valid date and time.", field=_label(field)),
+                          code="invalid_datetime", field=field)
+    if not isinstance(value, datetime):
+        raise Invalid(_l("“%(field)s” is not a valid date and time.", field=_label(field)),
+                      code="invalid_datetime", field=field)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
+    if not 2000 <= value.year <= 2200:
+        raise Invalid(_l("“%(field)s” is out of range.", field=_label(field)), code="out_of_range", field=field)
+    return value

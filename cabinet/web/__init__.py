@@ -1,0 +1,53 @@
+"""HTML pages for people, one blueprint per area."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+from ..services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def register_web(app: Flask) -> None:
+    from .admin import admin_bp
+    from .auth import auth_bp
+    from .meetings import meetings_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(admin_bp)
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("meetings.index"))
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(db.text("SELECT 1"))
+        return jsonify({"status": "ok"})
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        """A refused action on a page: the same message as the API, in a page of its own."""
+        db.session.rollback()
+        log.info("web %s %s -> %s %s", request.method, request.path, err.status, err.code)
+        return render_template("error.html", status=err.status, message=err.message), err.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        log.warning("web csrf refused: %s %s", request.method, request.path)
+        return render_template("error.html", status=400, message=None, csrf=True), 400
+
+    @app.errorhandler(404)
+    def not_found(err):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "not_found", "message": "Not found."}}), 404
+        return render_template("error.html", status=404, message=None), 404
+
+    @app.errorhandler(429)
+    def rate_limited(err):
+        return render_template("error.html", status=429, message=None), 429

@@ -1,0 +1,68 @@
+"""Logging in and out, and the language switch."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlparse
+
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..i18n import LANG_COOKIE
+from ..services import accounts
+from ..services.errors import NotAuthenticated
+
+log = logging.getLogger(__name__)
+auth_bp = Blueprint("auth", __name__)
+
+
+def _login_key() -> str:
+    """Per address and username, with expiring windows: a failed guess never locks an account for good."""
+    return f"{request.remote_addr}|{request.form.get('username', '').strip().lower()[:64]}"
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlparse(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("meetings.index")
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 401)
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    error = None
+    if request.method == "POST":
+        try:
+            user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""))
+            db.session.commit()  # a rehashed password, if argon2's parameters changed
+            login_user(user, remember=False)
+            log.info("login %s from %s", user.username, request.remote_addr)
+            return redirect(_safe_next(request.args.get("next")))
+        except NotAuthenticated as err:
+            log.info("failed login for %r from %s", request.form.get("username", "")[:64], request.remote_addr)
+            error = err.message
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status
+
+
+@auth_bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@auth_bp.post("/lang/<code>")
+def set_language(code: str):
+    """Switch the interface language (cookie, a year); unknown codes fall back to Vietnamese."""
+    if code not in current_app.config["LANGUAGES"]:
+        code = current_app.config["BABEL_DEFAULT_LOCALE"]
+    response = make_response(redirect(_safe_next(request.form.get("next"))))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response
