@@ -49,6 +49,12 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
             g.auth_via_token = True
         return user
 
+    @app.before_request
+    def forget_previous_caller():
+        """Who is calling is decided per request, even when an app context outlives one (tests, CLI)."""
+        g.pop("_login_user", None)
+        g.pop("auth_via_token", None)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -79,12 +79,11 @@ def _apply_fields(meeting: Meeting, data: dict, *, creating: bool) -> None:
         raise Invalid(_l("The meeting must end after it starts."), code="ends_before_start", field="ends_at")
 
 
-def create_meeting(actor: User | None, data: dict) -> Meeting:
-    """A new meeting in `draft`; `actor` None means the command line (demo data)."""
-    if actor is not None:
-        require(actor, "meeting.create")
+def create_meeting(actor: User, data: dict) -> Meeting:
+    """A new meeting in `draft`."""
+    require(actor, "meeting.create")
     meeting = Meeting(status="draft", mode="in_person", location="", description="", seq=0,
-                      created_by_id=actor.id if actor else None)
+                      created_by_id=actor.id)
     _apply_fields(meeting, data, creating=True)
     db.session.add(meeting)
     db.session.flush()

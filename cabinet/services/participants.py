@@ -25,10 +25,9 @@ def get_participant(actor: User, participant_id) -> Participant:
     return participant
 
 
-def add_participant(actor: User | None, meeting: Meeting, user_id, role) -> Participant:
+def add_participant(actor: User, meeting: Meeting, user_id, role) -> Participant:
     """Invite a user with a meeting role; inviting the same person twice is a conflict."""
-    if actor is not None:
-        require(actor, "participants.manage", meeting)
+    require(actor, "participants.manage", meeting)
     ensure_editable(meeting)
     role = v.choice(role, "role", MEETING_ROLES)
     try:

@@ -1,0 +1,171 @@
+"""Demo data: Thanh Hóa city people's committee, its members and meetings (loaded by `cabinet demo`)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from .config import DEFAULT_TIMEZONE
+from .extensions import db
+from .models import Body
+from .services import accounts, agenda, bodies, meetings, participants
+
+DEMO_PASSWORD = "demo-2026"
+COMMITTEE = "Ủy ban nhân dân thành phố Thanh Hóa"
+COUNCIL = "Hội đồng nhân dân thành phố Thanh Hóa"
+
+# username, full name, position, global roles, title in the committee (None: not a committee member)
+PEOPLE = [
+    ("admin", "Quản trị hệ thống", "Trung tâm Chuyển đổi số", ["admin"], None),
+    ("vanphong", "Lê Thị Thu Hà", "Chánh Văn phòng HĐND và UBND thành phố", ["secretariat"], None),
+    ("thuky", "Nguyễn Thị Minh Châu", "Chuyên viên Văn phòng HĐND và UBND thành phố", ["secretariat"], None),
+    ("luutru", "Trịnh Văn Khánh", "Văn thư - Lưu trữ", ["archivist"], None),
+    ("chutich", "Lê Anh Xuân", "Chủ tịch UBND thành phố", ["member"], "Chủ tịch"),
+    ("pct.hung", "Nguyễn Văn Hùng", "Phó Chủ tịch Thường trực UBND thành phố", ["member"], "Phó Chủ tịch"),
+    ("pct.lan", "Hoàng Thị Lan", "Phó Chủ tịch UBND thành phố", ["member"], "Phó Chủ tịch"),
+    ("pct.dung", "Phạm Quốc Dũng", "Phó Chủ tịch UBND thành phố", ["member"], "Phó Chủ tịch"),
+    ("tp.taichinh", "Đỗ Thị Hương", "Trưởng phòng Tài chính - Kế hoạch", ["member"], "Ủy viên"),
+    ("tp.dothi", "Vũ Đức Thắng", "Trưởng phòng Quản lý đô thị", ["member"], "Ủy viên"),
+    ("tp.tnmt", "Lê Văn Tuấn", "Trưởng phòng Tài nguyên và Môi trường", ["member"], "Ủy viên"),
+    ("tp.giaoduc", "Mai Thị Ngọc Ánh", "Trưởng phòng Giáo dục và Đào tạo", ["member"], "Ủy viên"),
+    ("tp.yte", "Trần Văn Đức", "Trưởng phòng Y tế", ["member"], "Ủy viên"),
+    ("tp.vanhoa", "Lê Thị Phương Thảo", "Trưởng phòng Văn hóa và Thông tin", ["member"], "Ủy viên"),
+    ("tp.noivu", "Nguyễn Hữu Quyết", "Trưởng phòng Nội vụ", ["member"], "Ủy viên"),
+    ("tp.tuphap", "Cao Thị Thủy", "Trưởng phòng Tư pháp", ["member"], "Ủy viên"),
+    ("tp.kinhte", "Hà Văn Sơn", "Trưởng phòng Kinh tế", ["member"], "Ủy viên"),
+    ("tp.laodong", "Lường Thị Hoa", "Trưởng phòng Lao động - Thương binh và Xã hội", ["member"], "Ủy viên"),
+    ("chanhthanhtra", "Đinh Công Bằng", "Chánh Thanh tra thành phố", ["member"], "Ủy viên"),
+    ("ca.truong", "Lê Quang Vinh", "Trưởng Công an thành phố", ["member"], "Ủy viên"),
+    ("qs.chihuy", "Nguyễn Trọng Nghĩa", "Chỉ huy trưởng Ban Chỉ huy Quân sự thành phố", ["member"], "Ủy viên"),
+    ("bql.duan", "Phan Thế Anh", "Giám đốc Ban Quản lý dự án đầu tư xây dựng", ["member"], "Ủy viên"),
+    ("tt.qldt", "Vương Thị Yến", "Chánh Văn phòng Điều phối đô thị thông minh", ["member"], "Ủy viên"),
+    ("hdnd.chutich", "Trịnh Tuấn Sinh", "Chủ tịch HĐND thành phố", ["member"], None),
+    ("hdnd.pct", "Lê Văn Thành", "Phó Chủ tịch HĐND thành phố", ["member"], None),
+    ("mttq", "Nguyễn Thị Bích Ngọc", "Chủ tịch Ủy ban MTTQ Việt Nam thành phố", ["member"], None),
+    ("vnpt", "Tạ Minh Trí", "Giám đốc VNPT Thanh Hóa", ["member"], None),
+]
+
+SMART_CITY_AGENDA = [
+    {"title": "Khai mạc, thông qua chương trình phiên họp", "presenter": "Lê Anh Xuân", "duration_minutes": 10},
+    {"title": "Tờ trình về Đề án xây dựng thành phố thông minh giai đoạn 2026–2030, định hướng đến năm 2035",
+     "presenter": "Phạm Quốc Dũng", "duration_minutes": 60,
+     "description": "Thảo luận, cho ý kiến trước khi trình HĐND thành phố tại kỳ họp cuối năm.",
+     "children": [
+         {"title": "Báo cáo thẩm định của Phòng Tài chính - Kế hoạch", "presenter": "Đỗ Thị Hương",
+          "duration_minutes": 15},
+         {"title": "Ý kiến của Trung tâm Điều phối đô thị thông minh", "presenter": "Vương Thị Yến",
+          "duration_minutes": 15},
+     ]},
+    {"title": "Báo cáo tình hình kinh tế - xã hội năm 2026; phương hướng, nhiệm vụ năm 2027",
+     "presenter": "Nguyễn Văn Hùng", "duration_minutes": 45,
+     "children": [
+         {"title": "Dự toán thu, chi ngân sách thành phố năm 2027", "presenter": "Đỗ Thị Hương",
+          "duration_minutes": 20},
+     ]},
+    {"title": "Phương án kiện toàn nhân sự các phòng chuyên môn", "presenter": "Nguyễn Hữu Quyết",
+     "duration_minutes": 20, "confidential": True},
+    {"title": "Kết luận phiên họp", "presenter": "Lê Anh Xuân", "duration_minutes": 15},
+]
+
+LAND_AGENDA = [
+    {"title": "Báo cáo tiến độ giải phóng mặt bằng Dự án Đại lộ Đông - Tây (giai đoạn 2)",
+     "presenter": "Phan Thế Anh", "duration_minutes": 30},
+    {"title": "Phương án bồi thường, hỗ trợ, tái định cư tại phường Quảng Hưng", "presenter": "Lê Văn Tuấn",
+     "duration_minutes": 40},
+    {"title": "Các kiến nghị của cử tri liên quan đến dự án", "presenter": "Nguyễn Thị Bích Ngọc",
+     "duration_minutes": 20},
+]
+
+BUDGET_AGENDA = [
+    {"title": "Báo cáo kết quả thực hiện nhiệm vụ tháng 10 năm 2026", "presenter": "Nguyễn Văn Hùng",
+     "duration_minutes": 30},
+    {"title": "Tờ trình điều chỉnh kế hoạch đầu tư công năm 2026", "presenter": "Đỗ Thị Hương",
+     "duration_minutes": 30},
+]
+
+
+def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day.date(), time(hour, minute), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
+
+
+def _add_agenda(actor, meeting, items, parent_id=None):
+    for entry in items:
+        data = {k: v for k, v in entry.items() if k != "children"}
+        item = agenda.add_item(actor, meeting, {**data, "parent_id": parent_id})
+        _add_agenda(actor, meeting, entry.get("children", []), item.id)
+
+
+def load_demo(samples: str | None = None) -> str:
+    """Create the demo organisation once (a second run changes nothing) and describe the logins."""
+    if db.session.scalar(select(Body).where(Body.name == COMMITTEE)) is None:
+        _create()
+        db.session.commit()
+    return _logins_text()
+
+
+def _create() -> None:
+    users = {}
+    for username, full_name, position, roles, _title in PEOPLE:
+        users[username] = accounts.find_user_by_username(username) or accounts.create_user(
+            None, username=username, full_name=full_name, password=DEMO_PASSWORD, roles=roles, position=position)
+    committee = bodies.create_body(None, name=COMMITTEE, short_name="UBND TP")
+    council = bodies.create_body(None, name=COUNCIL, short_name="HĐND TP")
+    for username, _name, _position, _roles, title in PEOPLE:
+        if title:
+            bodies.add_member(None, committee, users[username].id, title)
+    for username, title in (("hdnd.chutich", "Chủ tịch"), ("hdnd.pct", "Phó Chủ tịch"), ("chutich", "Đại biểu"),
+                            ("mttq", "Đại biểu")):
+        bodies.add_member(None, council, users[username].id, title)
+
+    now = datetime.now(ZoneInfo(DEFAULT_TIMEZONE))
+    next_week = now + timedelta(days=7 - now.weekday() + 1)  # Tuesday of next week
+    committee_members = [u for u, *_rest, title in PEOPLE if title]
+
+    actor = users["vanphong"]  # the secretariat prepares every meeting
+    regular = _meeting(actor, committee, "Phiên họp thường kỳ tháng 12 năm 2026 của UBND thành phố Thanh Hóa",
+                       _local(next_week, 8), _local(next_week, 11, 30),
+                       "Phòng họp số 1, trụ sở HĐND - UBND thành phố, số 25 Trần Phú", "hybrid",
+                       SMART_CITY_AGENDA)
+    _invite(actor, regular, users, chair="chutich", members=committee_members, guests=["hdnd.chutich", "mttq", "vnpt"])
+    meetings.move_status(actor, regular, "publish")
+
+    land = _meeting(actor, committee, "Phiên họp chuyên đề về công tác giải phóng mặt bằng",
+                    _local(next_week + timedelta(days=9), 14), _local(next_week + timedelta(days=9), 17),
+                    "Phòng họp số 2, trụ sở HĐND - UBND thành phố", "in_person", LAND_AGENDA)
+    _invite(actor, land, users, chair="pct.hung", members=["tp.tnmt", "tp.dothi", "bql.duan", "tp.taichinh"],
+            guests=["mttq"])
+
+    past = _meeting(actor, committee, "Phiên họp thường kỳ tháng 10 năm 2026 của UBND thành phố Thanh Hóa",
+                    _local(now - timedelta(days=35), 8), _local(now - timedelta(days=35), 11),
+                    "Phòng họp số 1, trụ sở HĐND - UBND thành phố", "in_person", BUDGET_AGENDA)
+    _invite(actor, past, users, chair="chutich", members=committee_members, guests=[])
+    for move in ("publish", "start", "close"):
+        meetings.move_status(actor, past, move)
+
+
+def _meeting(actor, body, title, starts, ends, location, mode, items):
+    meeting = meetings.create_meeting(actor, {"title": title, "body_id": body.id, "starts_at": starts,
+                                             "ends_at": ends, "location": location, "mode": mode})
+    _add_agenda(actor, meeting, items)
+    return meeting
+
+
+def _invite(actor, meeting, users, *, chair, members, guests):
+    participants.add_participant(actor, meeting, users[chair].id, "chair")
+    participants.add_participant(actor, meeting, users["thuky"].id, "secretary")
+    for username in members:
+        if username != chair:
+            participants.add_participant(actor, meeting, users[username].id, "member")
+    for username in guests:
+        participants.add_participant(actor, meeting, users[username].id, "guest")
+
+
+def _logins_text() -> str:
+    rows = [f"  {username:<14} {full_name} — {position}" for username, full_name, position, _r, _t in PEOPLE[:8]]
+    return "\n".join([
+        f"Demo logins (password for all: {DEMO_PASSWORD}):",
+        "  admin          administrator",
+        *rows[1:],
+        f"  … and {len(PEOPLE) - 8} more members (see cabinet/demo.py)",
+    ])

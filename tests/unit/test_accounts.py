@@ -1,0 +1,58 @@
+"""Accounts: hashing, disabling, tokens."""
+import pytest
+
+from cabinet.extensions import db
+from cabinet.models import ApiToken
+from cabinet.services import accounts
+from cabinet.services.errors import Conflict, Invalid, NotAuthenticated
+
+
+def test_passwords_are_argon2_hashed(make):
+    user = make.user()
+    assert user.password_hash.startswith("$argon2id$")
+    assert make.PASSWORD not in user.password_hash
+
+
+def test_authenticate_gives_one_message_for_wrong_user_or_password(make):
+    user = make.user()
+    with pytest.raises(NotAuthenticated) as wrong_password:
+        accounts.authenticate(user.username, "nope-nope")
+    with pytest.raises(NotAuthenticated) as wrong_user:
+        accounts.authenticate("nobody", "nope-nope")
+    assert wrong_password.value.code == wrong_user.value.code == "invalid_credentials"
+    assert accounts.authenticate(user.username.upper(), make.PASSWORD) is user
+
+
+def test_tokens_are_stored_hashed_and_die_with_the_account(make):
+    admin, user = make.user("admin"), make.user()
+    raw = accounts.issue_token(user, days=1)
+    db.session.commit()
+    assert db.session.query(ApiToken).filter_by(token_hash=raw).count() == 0
+    assert accounts.user_for_token(raw) is user
+    session_id = user.get_id()
+    accounts.update_user(admin, user, {"active": False})
+    db.session.commit()
+    assert accounts.user_for_token(raw) is None
+    assert accounts.load_session_user(session_id) is None
+    accounts.update_user(admin, user, {"active": True})
+    assert accounts.user_for_token(raw) is None, "re-enabling does not revive old tokens"
+
+
+def test_duplicate_username_and_bad_values(make):
+    make.user(username="hoa")
+    with pytest.raises(Conflict):
+        accounts.create_user(None, username="HOA", full_name="x", password="long-enough")
+    with pytest.raises(Invalid):
+        accounts.create_user(None, username="minh", full_name="x", password="short")
+    with pytest.raises(Invalid):
+        accounts.create_user(None, username="minh", full_name="x", password="long-enough", roles=["emperor"])
+    with pytest.raises(Invalid):
+        accounts.create_user(None, username="nguyễn", full_name="x", password="long-enough")
+
+
+def test_admin_cannot_lock_themselves_out(make):
+    admin = make.user("admin")
+    with pytest.raises(Conflict):
+        accounts.update_user(admin, admin, {"active": False})
+    with pytest.raises(Conflict):
+        accounts.update_user(admin, admin, {"roles": ["member"]})
