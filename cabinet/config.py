@@ -68,7 +68,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("CABINET_RATELIMIT", "true")),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed logins only, per address+username and per address; the windows slide, so nobody is
+        # locked out for good, and a stranger elsewhere cannot lock a member out of their own tablet.
         "LOGIN_RATE_LIMIT": env.get("CABINET_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
+        "LOGIN_IP_RATE_LIMIT": env.get("CABINET_LOGIN_IP_RATE_LIMIT", "30 per minute"),
         "API_TOKEN_DAYS": int(env.get("CABINET_API_TOKEN_DAYS", "30")),
         "JSON_SORT_KEYS": False,
     }

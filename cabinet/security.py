@@ -50,10 +50,11 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
         return user
 
     @app.before_request
-    def forget_previous_caller():
-        """Who is calling is decided per request, even when an app context outlives one (tests, CLI)."""
-        g.pop("_login_user", None)
-        g.pop("auth_via_token", None)
+    def fresh_request_state():
+        """Caller, language and the like are decided per request, even where one app context serves
+        several requests (the test client reuses the test's context): nothing leaks from the last one."""
+        for key in ("_login_user", "auth_via_token", "_flask_babel"):
+            g.pop(key, None)
 
     @app.after_request
     def security_headers(response):

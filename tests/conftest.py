@@ -54,7 +54,7 @@ def base_app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "SECRET_KEY": "test-secret",
-        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_ENABLED": True,  # on, as in production; tests use distinct usernames
         "SERVER_NAME": "cabinet.test",
     })
     with app.app_context():

@@ -76,12 +76,20 @@ def csrf_error(err: CSRFError):
 @api_bp.errorhandler(HTTPException)
 def http_error(err: HTTPException):
     db.session.rollback()
+    if not request.path.startswith(api_bp.url_prefix):
+        return err
     codes = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
              429: "rate_limited"}
     messages = {404: _l("Not found."), 405: _l("This method is not allowed here."),
                 413: _l("The upload is too large."), 429: _l("Too many attempts; wait a little and try again.")}
     return error_response(err.code, codes.get(err.code, "http_error"), messages.get(err.code, err.description))
+
+
+@api_bp.record_once
+def _answer_unrouted_api_errors_in_json(state):
+    """A 405 or 404 under /api/v1 happens before a blueprint is chosen: answer it in JSON too."""
+    state.app.register_error_handler(HTTPException, http_error)
 
 
 from . import auth, meetings, openapi, users  # noqa: E402,F401  (routes register on api_bp)

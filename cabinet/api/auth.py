@@ -18,6 +18,8 @@ def _login_key() -> str:
 
 
 @api_bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LOGIN_IP_RATE_LIMIT"],
+               deduct_when=lambda response: response.status_code == 401)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
                deduct_when=lambda response: response.status_code == 401)
 def issue_token():

@@ -61,8 +61,6 @@ def on_join(data):
         return {"ok": True, "state": state_json(actor, meeting)}
     except DomainError as err:
         return _fail(err)
-    finally:
-        db.session.remove()
 
 
 @socketio.on("leave")

@@ -30,6 +30,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_IP_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 401)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
                deduct_when=lambda response: response.status_code == 401)
 def login():

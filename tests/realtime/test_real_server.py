@@ -1,0 +1,70 @@
+"""The operations contract and the real path: `cabinet` commands, `cabinet serve` on eventlet, and
+python-socketio clients over a real network connection."""
+import subprocess
+
+import pytest
+import requests
+import socketio
+
+from ..servers import CABINET, Server, cabinet_env, run_cabinet
+
+PASSWORD = "mat-khau-rat-dai"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("served")
+    env = cabinet_env(data)
+    run_cabinet(env, "init-db")
+    run_cabinet(env, "init-db")  # safe to run twice
+    run_cabinet(env, "create-user", "vanphong", "--password", PASSWORD, "--full-name", "Lê Thị Thu Hà",
+                "--role", "secretariat")
+    run_cabinet(env, "create-user", "daibieu", "--password", PASSWORD, "--full-name", "Trần Văn Bình")
+    srv = Server(env, data / "server.log").start()
+    yield srv
+    srv.stop()
+
+
+def token(server, username):
+    response = requests.post(server.url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    return response.json()["token"], response.json()["user"]["id"]
+
+
+def test_healthz_and_security_headers(server):
+    response = requests.get(server.url + "/healthz")
+    assert response.json() == {"status": "ok"}
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert requests.get(server.url + "/login").status_code == 200
+
+
+def test_create_user_twice_fails_cleanly(server):
+    result = subprocess.run([CABINET, "create-user", "vanphong", "--password", PASSWORD, "--full-name", "x"],
+                            env=server.env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "vanphong" in result.stderr
+
+
+def test_socketio_client_joins_and_receives_a_status_change(server):
+    staff_token, _ = token(server, "vanphong")
+    member_token, member_id = token(server, "daibieu")
+    staff = {"Authorization": f"Bearer {staff_token}"}
+    meeting = requests.post(server.url + "/api/v1/meetings", headers=staff, json={
+        "title": "Phiên họp thử nghiệm", "starts_at": "2026-12-20T08:00:00+07:00"}).json()
+    requests.post(f"{server.url}/api/v1/meetings/{meeting['id']}/agenda", headers=staff, json={"title": "Mục 1"})
+    requests.post(f"{server.url}/api/v1/meetings/{meeting['id']}/participants", headers=staff,
+                  json={"user_id": member_id, "role": "member"})
+    assert requests.post(f"{server.url}/api/v1/meetings/{meeting['id']}/publish", headers=staff).status_code == 200
+
+    refused = socketio.SimpleClient()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        refused.connect(server.url, auth={"token": "forged"}, transports=["websocket"], wait_timeout=5)
+
+    with socketio.SimpleClient() as tablet:
+        tablet.connect(server.url, auth={"token": member_token}, transports=["websocket"], wait_timeout=5)
+        joined = tablet.call("join", {"meeting_id": meeting["id"]}, timeout=5)
+        assert joined["ok"] and joined["state"]["status"] == "published"
+        seq = joined["state"]["seq"]
+        requests.post(f"{server.url}/api/v1/meetings/{meeting['id']}/agenda", headers=staff,
+                      json={"title": "Mục bổ sung"})
+        name, payload = tablet.receive(timeout=5)
+        assert name == "agenda.updated" and payload == {"meeting_id": meeting["id"], "seq": seq + 1}

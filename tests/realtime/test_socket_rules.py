@@ -1,0 +1,92 @@
+"""Socket.IO rules with in-process test clients: who may connect and join, and events only after commit."""
+import pytest
+
+from cabinet.extensions import db, socketio
+from cabinet.services import accounts, agenda
+
+from .. import factories
+
+
+def connect(app, user=None, **kwargs):
+    auth = {"token": accounts.issue_token(user, days=1)} if user else None
+    db.session.commit()
+    return socketio.test_client(app, auth=auth, **kwargs)
+
+
+def events(client, name=None):
+    received = client.get_received()
+    return [e for e in received if name is None or e["name"] == name]
+
+
+def test_connect_without_credentials_is_refused(app):
+    assert not socketio.test_client(app).is_connected()
+    assert not socketio.test_client(app, auth={"token": "forged"}).is_connected()
+
+
+def test_connect_with_token_or_session_cookie(app, make):
+    user = make.user()
+    assert connect(app, user).is_connected()
+    browser = app.test_client()
+    factories.login(browser, user)
+    assert socketio.test_client(app, flask_test_client=browser).is_connected()
+
+
+def test_join_needs_sight_of_the_meeting(app, make):
+    staff, member, stranger = make.user("secretariat"), make.user(), make.user()
+    meeting = make.meeting(staff, status="published", participants_={member: "member"})
+    refused = connect(app, stranger).emit("join", {"meeting_id": meeting.id}, callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] == "meeting_not_found"
+    missing = connect(app, stranger).emit("join", {"meeting_id": 987654}, callback=True)
+    assert missing == refused
+    joined = connect(app, member).emit("join", {"meeting_id": meeting.id}, callback=True)
+    assert joined["ok"] is True
+    assert joined["state"]["seq"] == meeting.seq and joined["state"]["status"] == "published"
+
+
+def test_events_reach_joined_tablets_only_with_consecutive_seq(app, make):
+    staff, member, other = make.user("secretariat"), make.user(), make.user()
+    meeting = make.meeting(staff, status="published", participants_={member: "member", other: "member"})
+    tablet = connect(app, member)
+    seq = tablet.emit("join", {"meeting_id": meeting.id}, callback=True)["state"]["seq"]
+    bystander = connect(app, other)  # connected, but has not joined the meeting
+    events(tablet), events(bystander)
+
+    agenda.add_item(staff, meeting, {"title": "Bổ sung"})
+    db.session.commit()
+    received = events(tablet)
+    assert [e["name"] for e in received] == ["agenda.updated"]
+    assert received[0]["args"][0] == {"meeting_id": meeting.id, "seq": seq + 1}
+    assert events(bystander) == []
+
+
+def test_nothing_is_sent_for_a_rolled_back_change(app, make):
+    staff, member = make.user("secretariat"), make.user()
+    meeting = make.meeting(staff, status="published", participants_={member: "member"})
+    tablet = connect(app, member)
+    tablet.emit("join", {"meeting_id": meeting.id}, callback=True)
+    events(tablet)
+    agenda.add_item(staff, meeting, {"title": "Sẽ bị hủy"})
+    db.session.rollback()
+    db.session.commit()
+    assert events(tablet) == []
+
+
+def test_status_move_through_the_api_is_broadcast_after_commit(app, make, api):
+    staff, member, chair = make.user("secretariat"), make.user(), make.user()
+    meeting = make.meeting(staff, status="published", participants_={member: "member", chair: "chair"})
+    tablet = connect(app, member)
+    tablet.emit("join", {"meeting_id": meeting.id}, callback=True)
+    events(tablet)
+    assert api.as_(chair).post(f"/meetings/{meeting.id}/start").status_code == 200
+    [event] = events(tablet, "meeting.status")
+    assert event["args"][0]["status"] == "live"
+    refused = api.as_(member).post(f"/meetings/{meeting.id}/close")
+    assert refused.status_code == 403
+    assert events(tablet) == []
+
+
+@pytest.mark.parametrize("payload", [None, "x", {"meeting_id": "1"}, {}])
+def test_join_with_garbage_is_answered_not_crashed(app, make, payload):
+    client = connect(app, make.user())
+    answer = client.emit("join", payload, callback=True)
+    assert answer["ok"] is False and answer["error"]["code"] == "meeting_not_found"

@@ -1,0 +1,65 @@
+"""Real servers for tests: `cabinet serve` (eventlet) in a subprocess on a free port."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+CABINET = str(Path(sys.executable).with_name("cabinet"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cabinet_env(data_dir: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CABINET_")}
+    env.update(CABINET_DATA_DIR=str(data_dir), CABINET_RATELIMIT="false", **extra)
+    return env
+
+
+def run_cabinet(env: dict, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([CABINET, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"cabinet {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+class Server:
+    """`cabinet serve` on a free port; `stop()` ends it, `start()` starts it again on the same port."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.env, self.log_path = env, log_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> "Server":
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen([CABINET, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                                        env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not answer /healthz:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

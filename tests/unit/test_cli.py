@@ -1,0 +1,37 @@
+"""The `cabinet` commands scripts rely on (operations contract)."""
+from cabinet.extensions import db
+from cabinet.models import Body, Meeting, User
+from cabinet.services import accounts
+
+
+def test_create_user_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "thuky", "--password", "mat-khau-dai", "--full-name",
+                                 "Nguyễn Thị Minh Châu", "--role", "secretariat", "--role", "archivist"])
+    assert result.exit_code == 0, result.output
+    user = accounts.authenticate("thuky", "mat-khau-dai")
+    assert user.roles == ["archivist", "secretariat"] and user.full_name == "Nguyễn Thị Minh Châu"
+    again = runner.invoke(args=["create-user", "thuky", "--password", "mat-khau-dai", "--full-name", "x"])
+    assert again.exit_code != 0 and "thuky" in again.output
+    weak = runner.invoke(args=["create-user", "khac", "--password", "123", "--full-name", "x"])
+    assert weak.exit_code != 0
+
+
+def test_demo_is_realistic_and_loads_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "vanphong" in first.output and "demo-2026" in first.output
+    committee = db.session.query(Body).filter_by(name="Ủy ban nhân dân thành phố Thanh Hóa").one()
+    assert len(committee.members) >= 19
+    assert db.session.query(User).count() >= 25
+    titles = [m.title for m in db.session.query(Meeting).order_by(Meeting.id)]
+    assert len(titles) >= 2
+    items = [i.title for m in db.session.query(Meeting) for i in m.items]
+    assert any("Đề án xây dựng thành phố thông minh" in t for t in items)
+    regular = db.session.query(Meeting).filter(Meeting.status == "published").first()
+    roles = {p.role for p in regular.participants}
+    assert {"chair", "secretary", "member", "guest"} <= roles
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert db.session.query(Meeting).count() == len(titles)
