@@ -22,12 +22,12 @@ def create_app(config: dict | None = None) -> Flask:
     from . import i18n, security
     from .realtime import publish
 
+    security.init_app(app, login_manager)  # first: its before_request must run before the others'
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)
-    security.init_app(app, login_manager)
     publish.install()
 
     from .api import api_bp

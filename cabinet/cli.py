@@ -1,7 +1,6 @@
 """The `cabinet` command: init-db, create-user, demo, serve (and every `flask` command)."""
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -73,7 +72,6 @@ def demo(samples):
 @click.option("--port", default=5000, type=int)
 def serve(host, port):
     """Run the production server (eventlet) in the foreground."""
-    from flask_socketio import SocketIO  # noqa: F401
     from .extensions import socketio
     app = current_app._get_current_object()
     if app.config["ASYNC_MODE"] != "eventlet":

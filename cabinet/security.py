@@ -51,9 +51,9 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
     @app.before_request
     def fresh_request_state():
-        """Caller, language and the like are decided per request, even where one app context serves
-        several requests (the test client reuses the test's context): nothing leaks from the last one."""
-        for key in ("_login_user", "auth_via_token", "_flask_babel"):
+        """Caller, language, CSRF token and the like are decided per request, even where one app context
+        serves several requests (the test client reuses the test's context): nothing leaks from the last."""
+        for key in list(g):
             g.pop(key, None)
 
     @app.after_request

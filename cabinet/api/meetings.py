@@ -54,12 +54,15 @@ def meeting_state(meeting_id):
 
 @api_bp.get("/meetings/<int:meeting_id>/calendar.ics")
 def meeting_calendar(meeting_id):
-    meeting = meetings.get_meeting(current_user, meeting_id)
-    lines = [f"{n.number}. {n.item.title}" for n in agenda.agenda_tree(current_user, meeting)]
+    return calendar_response(meetings.get_meeting(current_user, meeting_id))
+
+
+def calendar_response(meeting) -> Response:
+    """The meeting's .ics for the current user (also served by the meeting page)."""
     url = url_for("meetings.detail", meeting_id=meeting.id, _external=True)
-    body = calendar.meeting_ics(meeting, host=request.host.split(":")[0], agenda_lines=lines, url=url)
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="cabinet-meeting-{meeting.id}.ics"'})
+    body = calendar.meeting_ics(current_user, meeting, host=request.host.split(":")[0], url=url)
+    return Response(body, mimetype=calendar.ICS_MIMETYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{calendar.ics_filename(meeting)}"'})
 
 
 @api_bp.get("/meetings/<int:meeting_id>/agenda")

@@ -151,6 +151,7 @@ def delete_item(actor: User, item: AgendaItem) -> None:
     ensure_editable(meeting)
     for child in [i for i in meeting.items if i.parent_id == item.id]:
         meeting.items.remove(child)
+    db.session.flush()  # sub-items first: the database would cascade them away under the ORM's feet
     meeting.items.remove(item)
     _renumber(_siblings(meeting, item.parent_id))
     db.session.flush()

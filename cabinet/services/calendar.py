@@ -5,13 +5,21 @@ from datetime import timedelta
 
 from icalendar import Calendar, Event
 
-from ..models import Meeting
+from ..models import Meeting, User
 from ..models.types import utcnow
+from .agenda import agenda_tree
 
 DEFAULT_LENGTH = timedelta(hours=2)
+ICS_MIMETYPE = "text/calendar"
 
 
-def meeting_ics(meeting: Meeting, *, host: str, agenda_lines: list[str], url: str) -> bytes:
+def ics_filename(meeting: Meeting) -> str:
+    return f"cabinet-meeting-{meeting.id}.ics"
+
+
+def meeting_ics(actor: User, meeting: Meeting, *, host: str, url: str) -> bytes:
+    """The invitation as `actor` may read it (confidential items stay out of a guest's calendar)."""
+    agenda_lines = [f"{node.number}. {node.item.title}" for node in agenda_tree(actor, meeting)]
     calendar = Calendar()
     calendar.add("prodid", "-//Cabinet//Paperless meetings//VI")
     calendar.add("version", "2.0")

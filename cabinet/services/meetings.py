@@ -42,12 +42,13 @@ def list_meetings_for(actor: User) -> list[Meeting]:
         query = query.where(visible)
     meetings = list(db.session.scalars(query))
     now = utcnow()
-    upcoming = sorted((m for m in meetings if _is_upcoming(m, now)), key=lambda m: m.starts_at)
-    past = sorted((m for m in meetings if not _is_upcoming(m, now)), key=lambda m: m.starts_at, reverse=True)
+    upcoming = sorted((m for m in meetings if is_upcoming(m, now)), key=lambda m: m.starts_at)
+    past = sorted((m for m in meetings if not is_upcoming(m, now)), key=lambda m: m.starts_at, reverse=True)
     return upcoming + past
 
 
-def _is_upcoming(meeting: Meeting, now) -> bool:
+def is_upcoming(meeting: Meeting, now) -> bool:
+    """Live, or not yet over and not closed: listed under "upcoming"."""
     if meeting.status == "closed":
         return False
     return meeting.status == "live" or (meeting.ends_at or meeting.starts_at) >= now
@@ -131,6 +132,12 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     publish(db.session, meeting, "meeting.status", {"status": target})
     db.session.flush()
     return meeting
+
+
+def available_moves(actor: User, meeting: Meeting) -> list[str]:
+    """The status moves this actor may try from the meeting's current status (for buttons)."""
+    return [action for action, (sources, _target) in STATUS_MOVES.items()
+            if meeting.status in sources and may(actor, f"meeting.{action}", meeting)]
 
 
 def status_label(status: str):

@@ -14,6 +14,7 @@ from .permissions import require
 
 ROLE_LABELS = {"chair": _l("Chair"), "secretary": _l("Secretary"), "member": _l("Member"),
                "guest": _l("Guest")}
+RSVP_OPEN_STATUSES = ("published", "live", "adjourned")
 RSVP_LABELS = {"pending": _l("No reply yet"), "attending": _l("Attending"), "declined": _l("Not attending")}
 
 
@@ -65,7 +66,7 @@ def remove_participant(actor: User, participant: Participant) -> None:
 def reply_to_invitation(actor: User, meeting: Meeting, attending, reason="") -> Participant:
     """The invitee says whether they will attend; declining needs a reason the secretariat can record."""
     require(actor, "meeting.rsvp", meeting)
-    if meeting.status not in ("published", "live", "adjourned"):
+    if meeting.status not in RSVP_OPEN_STATUSES:
         raise Conflict(_l("Replies are accepted only before and during the meeting."), code="rsvp_closed")
     if not isinstance(attending, bool):
         raise Invalid(_l("“%(field)s” must be true or false.", field=_l("Attending")), code="invalid_type",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
@@ -43,11 +43,9 @@ def register_web(app: Flask) -> None:
         return render_template("error.html", status=400, message=None, csrf=True), 400
 
     @app.errorhandler(404)
-    def not_found(err):
-        if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "not_found", "message": "Not found."}}), 404
-        return render_template("error.html", status=404, message=None), 404
-
     @app.errorhandler(429)
-    def rate_limited(err):
-        return render_template("error.html", status=429, message=None), 429
+    def not_found_or_rate_limited(err):
+        if request.path.startswith("/api/"):
+            from ..api import http_error
+            return http_error(err)
+        return render_template("error.html", status=err.code, message=None), err.code

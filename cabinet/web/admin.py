@@ -1,4 +1,160 @@
-"""Administration pages (stub)."""
-from flask import Blueprint
+"""Administration pages: user accounts and the bodies that meet (administrators only)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from ..models import GLOBAL_ROLES
+from ..services import accounts, bodies
+from ..services.permissions import require
+from .helpers import actor, attempt, error_context, form_optional, form_text
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {"admin": _l("Administrator"), "secretariat": _l("Secretariat"), "archivist": _l("Archivist"),
+               "member": _l("Member")}
+ROLE_HINTS = {"admin": _l("Manages accounts and bodies."),
+              "secretariat": _l("Prepares meetings: agenda, participants, publishing."),
+              "archivist": _l("Reads the record of closed meetings."),
+              "member": _l("Takes part in the meetings they are invited to.")}
+
+
+@admin_bp.before_request
+@login_required
+def _logged_in():
+    """Every page here needs a login; each view then asks the permission module."""
+
+
+def _role_context() -> dict:
+    return {"all_roles": GLOBAL_ROLES, "role_labels": ROLE_LABELS, "role_hints": ROLE_HINTS}
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+@admin_bp.get("/users")
+def users():
+    user = actor()
+    require(user, "user.manage")
+    return render_template("admin/users.html", users=accounts.list_users(user), **_role_context())
+
+
+def _render_user_form(account, values: dict, status: int = 200, **extra):
+    return render_template("admin/user_form.html", account=account, values=values, **_role_context(),
+                           **extra), status
+
+
+@admin_bp.route("/users/new", methods=["GET", "POST"])
+def create_user():
+    user = actor()
+    require(user, "user.manage")
+    if request.method == "GET":
+        return _render_user_form(None, {"roles": ["member"]})
+    roles = request.form.getlist("roles")
+    outcome = attempt(accounts.create_user, user, username=form_text("username"),
+                      full_name=form_text("full_name"), password=form_text("password"), roles=roles,
+                      position=form_text("position"), email=form_text("email"))
+    if not outcome.ok:
+        values = {**request.form.to_dict(), "roles": roles, "password": ""}
+        return _render_user_form(None, values, outcome.error.status, **error_context(outcome))
+    flash(_("The account “%(username)s” was created.", username=outcome.result.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@admin_bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id):
+    user = actor()
+    require(user, "user.manage")
+    account = accounts.get_user(user_id)
+    if request.method == "GET":
+        return _render_user_form(account, {"full_name": account.full_name, "position": account.position,
+                                           "email": account.email, "roles": account.roles,
+                                           "active": account.active})
+    changes = {"full_name": form_text("full_name"), "position": form_text("position"),
+               "email": form_text("email"), "roles": request.form.getlist("roles"),
+               "active": "active" in request.form}
+    if form_optional("password"):
+        changes["password"] = form_text("password")  # empty: keep the current password
+    outcome = attempt(accounts.update_user, user, account, changes)
+    if not outcome.ok:
+        values = {**changes, "password": ""}
+        return _render_user_form(account, values, outcome.error.status, **error_context(outcome))
+    flash(_("The account “%(username)s” was saved.", username=account.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+# --- bodies ---------------------------------------------------------------------------------------
+
+def _render_bodies(status: int = 200, **extra):
+    return render_template("admin/bodies.html", bodies=bodies.list_bodies(), values=extra.pop("values", {}),
+                           **extra), status
+
+
+@admin_bp.get("/bodies")
+def bodies_list():
+    require(actor(), "body.manage")
+    return _render_bodies()
+
+
+@admin_bp.post("/bodies")
+def create_body():
+    user = actor()
+    require(user, "body.manage")
+    outcome = attempt(bodies.create_body, user, name=form_text("name"), short_name=form_text("short_name"))
+    if not outcome.ok:
+        return _render_bodies(outcome.error.status, values=request.form, **error_context(outcome))
+    flash(_("The body “%(name)s” was created.", name=outcome.result.name), "success")
+    return redirect(url_for("admin.body", body_id=outcome.result.id))
+
+
+def _render_body(body, status: int = 200, **extra):
+    members = {m.user_id for m in body.members}
+    candidates = [u for u in accounts.list_users(actor(), include_inactive=False) if u.id not in members]
+    values = extra.pop("values", None) or {"name": body.name, "short_name": body.short_name}
+    return render_template("admin/body.html", body=body, candidates=candidates, values=values,
+                           member_values=extra.pop("member_values", {}), **extra), status
+
+
+@admin_bp.get("/bodies/<int:body_id>")
+def body(body_id):
+    require(actor(), "body.manage")
+    return _render_body(bodies.get_body(body_id))
+
+
+@admin_bp.post("/bodies/<int:body_id>")
+def update_body(body_id):
+    user = actor()
+    require(user, "body.manage")
+    body = bodies.get_body(body_id)
+    changes = {"name": form_text("name"), "short_name": form_text("short_name")}
+    outcome = attempt(bodies.update_body, user, body, changes)
+    if not outcome.ok:
+        return _render_body(body, outcome.error.status, values=changes, **error_context(outcome))
+    flash(_("The body was saved."), "success")
+    return redirect(url_for("admin.body", body_id=body.id))
+
+
+@admin_bp.post("/bodies/<int:body_id>/members")
+def add_body_member(body_id):
+    user = actor()
+    require(user, "body.manage")
+    body = bodies.get_body(body_id)
+    outcome = attempt(bodies.add_member, user, body, form_optional("user_id"), form_text("title"))
+    if not outcome.ok:
+        return _render_body(body, outcome.error.status, error=outcome.error.message,
+                            member_values=request.form)
+    flash(_("%(name)s was added to the body.", name=outcome.result.user.full_name), "success")
+    return redirect(url_for("admin.body", body_id=body.id))
+
+
+@admin_bp.post("/bodies/<int:body_id>/members/<int:user_id>/delete")
+def remove_body_member(body_id, user_id):
+    user = actor()
+    require(user, "body.manage")
+    body = bodies.get_body(body_id)
+    outcome = attempt(bodies.remove_member, user, body, user_id)
+    if not outcome.ok:
+        return _render_body(body, outcome.error.status, error=outcome.error.message)
+    flash(_("The member was removed from the body."), "success")
+    return redirect(url_for("admin.body", body_id=body.id))

@@ -4,9 +4,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlparse
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, current_app, make_response, redirect, render_template, request,
                    url_for)
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
