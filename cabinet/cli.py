@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup
 
 from .extensions import db
 
@@ -26,7 +26,6 @@ def upgrade_schema() -> None:
 
 
 @cli.command("init-db")
-@with_appcontext
 def init_db():
     """Create or upgrade the schema to the latest migration (safe to run twice)."""
     upgrade_schema()
@@ -40,7 +39,6 @@ def init_db():
 @click.option("--position", default="")
 @click.option("--role", "roles", multiple=True, default=("member",),
               type=click.Choice(["admin", "secretariat", "archivist", "member"]))
-@with_appcontext
 def create_user(username, password, full_name, position, roles):
     """Create an account non-interactively (for scripts)."""
     from .services import accounts
@@ -58,7 +56,6 @@ def create_user(username, password, full_name, position, roles):
 @cli.command("demo")
 @click.option("--samples", type=click.Path(file_okay=False), default=None,
               help="Folder of sample PDFs (default: ../shared/samples if present).")
-@with_appcontext
 def demo(samples):
     """Load the demo organisation (Thanh Hóa city) and meetings, then print the logins."""
     from .demo import load_demo
@@ -81,7 +78,7 @@ def serve(host, port):
 
 
 def register_commands(app) -> None:
-    """Commands are on the `cli` group; `flask --app wsgi …` gets them through the app too."""
+    """The same commands for `flask --app wsgi …` (commands on a FlaskGroup run in an app context)."""
     for name, command in cli.commands.items():
         if name in ("init-db", "create-user", "demo", "serve"):
             app.cli.add_command(command, name)

@@ -41,11 +41,12 @@ def participant_json(p: Participant) -> dict:
 
 
 def meeting_json(actor: User, meeting: Meeting, *, detail: bool = False) -> dict:
+    me = meeting.participant_for(actor)
     data = {"id": meeting.id, "title": meeting.title, "status": meeting.status,
             "starts_at": iso(meeting.starts_at), "ends_at": iso(meeting.ends_at),
             "location": meeting.location, "mode": meeting.mode,
             "body": {"id": meeting.body.id, "name": meeting.body.name} if meeting.body else None,
-            "my_role": (meeting.participant_for(actor).role if meeting.participant_for(actor) else None)}
+            "my_role": me.role if me else None}
     if detail:
         data.update(description=meeting.description, seq=meeting.seq,
                     agenda=agenda_json(actor, meeting),

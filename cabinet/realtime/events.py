@@ -7,6 +7,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
+from ..api.serializers import state_json
 from ..extensions import db, socketio
 from ..services import accounts, meetings
 from ..services.errors import DomainError, NotAuthenticated
@@ -52,7 +53,6 @@ def on_disconnect(*_args):
 @socketio.on("join")
 def on_join(data):
     """Enter a meeting's room and receive its state snapshot; only those who may see the meeting."""
-    from ..api.serializers import state_json
     try:
         actor = _actor()
         meeting_id = data.get("meeting_id") if isinstance(data, dict) else None
