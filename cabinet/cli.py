@@ -1,8 +1,6 @@
 """The `cabinet` command: init-db, create-user, demo, serve (and every `flask` command)."""
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
@@ -82,11 +80,3 @@ def register_commands(app) -> None:
     for name, command in cli.commands.items():
         if name in ("init-db", "create-user", "demo", "serve"):
             app.cli.add_command(command, name)
-
-
-def main():
-    """Console entry point. For `serve`, switch to eventlet before anything else is imported."""
-    if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        from .serving import prepare_eventlet
-        prepare_eventlet()
-    cli()

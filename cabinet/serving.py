@@ -4,6 +4,8 @@ import os
 
 def prepare_eventlet() -> None:
     """Green the standard library and the PostgreSQL driver so one slow query cannot stall every tablet."""
+    import warnings
+    warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")  # known: ARCHITECTURE.md
     import eventlet
     eventlet.monkey_patch()
     os.environ["CABINET_ASYNC_MODE"] = "eventlet"

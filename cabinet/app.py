@@ -1,0 +1,44 @@
+"""The application factory: settings, extensions, blueprints, socket handlers, commands."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .config import build_config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings (defaults < CABINET_* env < `config`), extensions, blueprints, sockets, CLI."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(build_config(app.instance_path, config))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from . import i18n, security
+    from .realtime import publish
+
+    security.init_app(app, login_manager)  # first: its before_request must run before the others'
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app, babel)
+    publish.install()
+
+    from .api import api_bp
+    from .web import register_web
+    app.register_blueprint(api_bp)
+    register_web(app)
+
+    from .realtime import events  # noqa: F401  (handlers must be registered before init_app)
+    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], message_queue=app.config["REDIS_URL"],
+                      cors_allowed_origins=[], manage_session=False)
+
+    from .cli import register_commands
+    register_commands(app)
+    return app
