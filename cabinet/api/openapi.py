@@ -50,6 +50,34 @@ SCHEMAS = {
     "State": _obj({"seq": INT, "status": STR, "current_item_id": INT, "agenda": {"type": "array"},
                    "attendance": {"type": "object"}, "open_polls": {"type": "array"},
                    "speakers": {"type": "object"}, "presenting": {"type": "object"}}),
+    "Version": _obj({"number": INT, "filename": STR, "size": INT, "page_count": INT, "sha256": STR,
+                     "uploaded_at": TIME, "uploaded_by": STR, "removed_active_content": {"type": "array", "items": STR}}),
+    "Document": _obj({"id": INT, "meeting_id": INT, "agenda_item_id": INT, "title": STR,
+                      "access": {"enum": ["public", "participants", "confidential"]},
+                      "version": {"$ref": "#/components/schemas/Version"}, "versions_count": INT,
+                      "my_last_read_version": INT, "updated_since_my_read": BOOL, "file_url": STR,
+                      "readers": {"type": "array", "items": _obj({"id": INT, "full_name": STR})}}),
+    "DocumentUpload": _obj({"file": {"type": "string", "format": "binary"}, "title": STR, "agenda_item_id": INT,
+                            "access": {"enum": ["public", "participants", "confidential"]},
+                            "readers": {"type": "string", "description": "comma-separated user ids"}},
+                           ("file",)),
+    "VersionUpload": _obj({"file": {"type": "string", "format": "binary"}}, ("file",)),
+    "DocumentInput": _obj({"title": STR, "access": {"enum": ["public", "participants", "confidential"]},
+                           "readers": {"type": "array", "items": INT}, "agenda_item_id": INT}),
+    "Read": _obj({"user_id": INT, "full_name": STR, "version": INT, "first_opened_at": TIME,
+                  "last_opened_at": TIME, "opens": INT}),
+    "Annotation": _obj({"id": INT, "client_id": STR, "document_id": INT, "version_number": INT, "page": INT,
+                        "kind": {"enum": ["highlight", "note", "ink"]},
+                        "rect": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+                        "quads": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+                        "paths": {"type": "array", "items": {"type": "array", "items": {
+                            "type": "array", "items": {"type": "number"}}}},
+                        "text": STR, "color": STR, "shared": BOOL, "mine": BOOL,
+                        "author": _obj({"id": INT, "full_name": STR}), "created_at": TIME, "updated_at": TIME}),
+    "AnnotationInput": _obj({"client_id": STR, "page": INT, "kind": {"enum": ["highlight", "note", "ink"]},
+                             "rect": {"type": "array", "items": {"type": "number"}},
+                             "quads": {"type": "array"}, "paths": {"type": "array"}, "text": STR, "color": STR,
+                             "shared": BOOL}),
     "TokenInput": _obj({"username": STR, "password": STR, "label": STR}, ("username", "password")),
     "Token": _obj({"token": STR, "user": {"$ref": "#/components/schemas/User"}}),
 }
@@ -109,14 +137,41 @@ ROUTES = [
     ("delete", "/participants/{participant_id}", "Withdraw an invitation", None, 204, None, (403, 404, 409)),
     ("post", "/meetings/{meeting_id}/rsvp", "Reply to the invitation (declining needs a reason)", "RsvpInput",
      200, "Participant", (400, 403, 404, 409, 422)),
+    ("get", "/meetings/{meeting_id}/documents", "The meeting's documents the caller may read", None, 200,
+     _list("Document"), (404,)),
+    ("post", "/meetings/{meeting_id}/documents", "Upload a PDF (checked, active content removed)",
+     "multipart:DocumentUpload", 201, "Document", (400, 403, 404, 409, 413, 415, 422)),
+    ("get", "/documents/{document_id}", "A document and its current version", None, 200, "Document", (404,)),
+    ("patch", "/documents/{document_id}", "Retitle, move, change access or readers", "DocumentInput", 200,
+     "Document", (400, 403, 404, 409, 422)),
+    ("delete", "/documents/{document_id}", "Remove a document with its versions", None, 204, None,
+     (403, 404, 409)),
+    ("post", "/documents/{document_id}/versions", "Upload a new version", "multipart:VersionUpload", 201,
+     "Document", (400, 403, 404, 409, 413, 415, 422)),
+    ("get", "/documents/{document_id}/versions", "All versions, newest first", None, 200, _list("Version"),
+     (404,)),
+    ("get", "/documents/{document_id}/reads", "Read tracking (secretariat)", None, 200, _list("Read"),
+     (403, 404)),
+    ("get", "/documents/{document_id}/file", "The PDF for this reader (Range, ETag; stamped unless public; "
+     "`?version=N`)", None, 200, "pdf", (404, 503)),
+    ("get", "/documents/{document_id}/annotated.pdf", "The reader's copy with their annotations", None, 200,
+     "pdf", (404, 503)),
+    ("get", "/documents/{document_id}/annotations", "Own annotations and shared ones (`?version=N`)", None,
+     200, _list("Annotation"), (404,)),
+    ("post", "/documents/{document_id}/annotations", "Add an annotation; the same client_id again answers "
+     "200 with the stored one", "AnnotationInput", 201, "Annotation", (400, 404, 415, 422)),
+    ("patch", "/annotations/{annotation_id}", "Edit one's own annotation", "AnnotationInput", 200,
+     "Annotation", (400, 403, 404, 422)),
+    ("delete", "/annotations/{annotation_id}", "Delete one's own annotation", None, 204, None, (403, 404)),
     ("get", "/openapi.json", "This document", None, 200, {"type": "object"}, ()),
 ]
 
 
 def _responses(status, schema, errors):
     responses = {}
-    if schema == "ics":
-        responses[str(status)] = {"description": "OK", "content": {"text/calendar": {"schema": STR}}}
+    if schema in ("ics", "pdf"):
+        media = {"ics": "text/calendar", "pdf": "application/pdf"}[schema]
+        responses[str(status)] = {"description": "OK", "content": {media: {"schema": STR}}}
     elif schema is None:
         responses[str(status)] = {"description": "Done"}
     else:
@@ -138,8 +193,9 @@ def build_document() -> dict:
                  "schema": {"enum": ["publish", "start", "adjourn", "close"]} if p == "action" else INT}
                 for p in params]
         if request_schema:
-            operation["requestBody"] = {"required": True,
-                                        "content": {"application/json": {"schema": _ref(request_schema)}}}
+            media, _, name = request_schema.rpartition(":")
+            media = "multipart/form-data" if media == "multipart" else "application/json"
+            operation["requestBody"] = {"required": True, "content": {media: {"schema": _ref(name)}}}
         paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",

@@ -59,3 +59,47 @@ def state_json(actor: User, meeting: Meeting) -> dict:
     return {"seq": meeting.seq, "status": meeting.status, "current_item_id": None,
             "agenda": agenda_json(actor, meeting), "attendance": None, "open_polls": [],
             "speakers": None, "presenting": None}
+
+
+def version_json(version) -> dict:
+    return {"number": version.number, "filename": version.filename, "size": version.size,
+            "page_count": version.page_count, "sha256": version.sha256, "uploaded_at": iso(version.uploaded_at),
+            "uploaded_by": version.uploaded_by.full_name if version.uploaded_by else None,
+            "removed_active_content": version.removed_active_content or []}
+
+
+def document_json(actor: User, document) -> dict:
+    from ..services.documents import last_read_version
+    from ..services.permissions import may
+    last_read = last_read_version(actor, document)
+    current = document.current_version
+    data = {"id": document.id, "meeting_id": document.meeting_id, "agenda_item_id": document.agenda_item_id,
+            "title": document.title, "access": document.access, "version": version_json(current),
+            "versions_count": len(document.versions), "my_last_read_version": last_read,
+            "updated_since_my_read": last_read is not None and last_read < current.number,
+            "file_url": f"/api/v1/documents/{document.id}/file"}
+    if may(actor, "document.manage", document.meeting):
+        data["readers"] = [{"id": row.user_id, "full_name": _name(row.user_id)} for row in document.reader_rows]
+    return data
+
+
+def _name(user_id: int) -> str:
+    from ..extensions import db
+    user = db.session.get(User, user_id)
+    return user.full_name if user else ""
+
+
+def annotation_json(actor: User, annotation) -> dict:
+    return {"id": annotation.id, "client_id": annotation.client_id, "document_id": annotation.document_id,
+            "version_number": annotation.version.number, "page": annotation.page, "kind": annotation.kind,
+            "rect": annotation.rect, "quads": annotation.quads or [], "paths": annotation.paths or [],
+            "text": annotation.text, "color": annotation.color, "shared": annotation.shared,
+            "mine": annotation.user_id == actor.id,
+            "author": {"id": annotation.user_id, "full_name": annotation.user.full_name},
+            "created_at": iso(annotation.created_at), "updated_at": iso(annotation.updated_at)}
+
+
+def read_json(read) -> dict:
+    return {"user_id": read.user_id, "full_name": read.user.full_name, "version": read.version.number,
+            "first_opened_at": iso(read.first_opened_at), "last_opened_at": iso(read.last_opened_at),
+            "opens": read.opens}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import g, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
@@ -11,13 +11,20 @@ from ..api.serializers import state_json
 from ..extensions import db, socketio
 from ..services import accounts, meetings
 from ..services.errors import DomainError, NotAuthenticated
-from .publish import room_for
+from .publish import room_for, user_room
 
 log = logging.getLogger(__name__)
 _users: dict[str, int] = {}  # socket id -> user id, for connections authenticated by token
 
 
+def _fresh_identity() -> None:
+    """Decide who is calling from this event's own cookie or token. An app context can outlive one
+    event (tests drive sockets inside theirs), and Flask-Login caches the user on `g`."""
+    g.pop("_login_user", None)
+
+
 def _actor():
+    _fresh_identity()
     if current_user and current_user.is_authenticated:
         return current_user
     user_id = _users.get(request.sid)
@@ -34,7 +41,9 @@ def _fail(err: DomainError) -> dict:
 @socketio.on("connect")
 def on_connect(auth=None):
     """Refuse anyone without a valid session cookie or `auth={"token": ...}`."""
+    _fresh_identity()
     if current_user and current_user.is_authenticated:
+        join_room(user_room(current_user.id))
         return True
     token = auth.get("token") if isinstance(auth, dict) else None
     user = accounts.user_for_token(token) if isinstance(token, str) else None
@@ -42,6 +51,7 @@ def on_connect(auth=None):
         log.info("socket connect refused from %s", request.remote_addr)
         raise ConnectionRefusedError("not_authenticated")
     _users[request.sid] = user.id
+    join_room(user_room(user.id))
     return True
 
 

@@ -21,11 +21,24 @@ def room_for(meeting_id: int) -> str:
     return f"meeting:{meeting_id}"
 
 
-def publish(session: Session, meeting: Meeting, name: str, payload: dict) -> None:
-    """Queue `name` for the meeting's room; it takes the meeting's next seq and leaves after commit."""
+def user_room(user_id: int) -> str:
+    """Every connection of a user joins this room: their own devices, and what only they may read."""
+    return f"user:{user_id}"
+
+
+def publish(session: Session, meeting: Meeting, name: str, payload: dict,
+            only_users: set[int] | None = None) -> None:
+    """Queue `name` for the meeting's room (or, for what only some may read, those users' rooms);
+    it takes the meeting's next seq and leaves after commit. Others see a gap and reload the state."""
     meeting.seq = (meeting.seq or 0) + 1
     message = {"meeting_id": meeting.id, "seq": meeting.seq, **payload}
-    session.info.setdefault(_PENDING, []).append((room_for(meeting.id), name, message))
+    rooms = [room_for(meeting.id)] if only_users is None else [user_room(u) for u in sorted(only_users)]
+    session.info.setdefault(_PENDING, []).extend((room, name, message) for room in rooms)
+
+
+def notify_user(session: Session, user_id: int, name: str, payload: dict) -> None:
+    """A private event to one user's devices after commit; not numbered (the meeting's seq is shared)."""
+    session.info.setdefault(_PENDING, []).append((user_room(user_id), name, payload))
 
 
 def _send_pending(session: Session) -> None:

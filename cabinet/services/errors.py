@@ -46,3 +46,13 @@ class Invalid(DomainError):
 
 class UnsupportedMedia(DomainError):
     status, code = 415, "unsupported_media_type"
+
+
+class TooLarge(DomainError):
+    status, code = 413, "too_large"
+
+
+class Unavailable(DomainError):
+    """Something on our side failed (a worker, a disk); the caller may retry. Nothing was changed."""
+
+    status, code = 503, "unavailable"

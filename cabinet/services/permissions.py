@@ -9,7 +9,7 @@ from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import AgendaItem, Meeting, Participant, User
+from ..models import Annotation, AgendaItem, Document, Meeting, Participant, User
 from .errors import NotAllowed, NotFound
 
 
@@ -34,11 +34,16 @@ def meeting_role(user: User | None, meeting: Meeting) -> str | None:
     return participant.role if participant else None
 
 
+MEETING_PARTS = (Meeting, AgendaItem, Participant, Document, Annotation)
+
+
 def _meeting_of(obj) -> Meeting:
     if isinstance(obj, Meeting):
         return obj
-    if isinstance(obj, (AgendaItem, Participant)):
+    if isinstance(obj, (AgendaItem, Participant, Document)):
         return obj.meeting
+    if isinstance(obj, Annotation):
+        return obj.document.meeting
     raise TypeError(f"no meeting for {obj!r}")
 
 
@@ -60,6 +65,23 @@ def _may_manage_attendance(user, meeting: Meeting) -> bool:
     return is_secretariat(user) or meeting_role(user, meeting) in ("chair", "secretary")
 
 
+def _may_read_document(user, document: Document) -> bool:
+    """Public: whoever sees the meeting; participants: the invited (archivists once closed);
+    confidential: the named readers. The secretariat reads everything it manages."""
+    meeting = document.meeting
+    if is_secretariat(user):
+        return True
+    role = meeting_role(user, meeting)
+    item = document.agenda_item
+    if item is not None and item.confidential and role == "guest":
+        return False  # guests do not see confidential items, nor what is attached to them
+    if document.access == "public":
+        return True
+    if document.access == "participants":
+        return role is not None or (is_archivist(user) and meeting.status == "closed")
+    return user.id in document.reader_ids
+
+
 RULES: dict[str, Callable] = {
     "user.manage": lambda user, _: is_admin(user),
     "body.manage": lambda user, _: is_admin(user),
@@ -77,6 +99,9 @@ RULES: dict[str, Callable] = {
     "agenda.edit": lambda user, obj: is_secretariat(user),
     "agenda.set_current": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
     "participants.manage": lambda user, obj: is_secretariat(user),
+    "document.manage": lambda user, obj: is_secretariat(user),
+    "document.read": lambda user, obj: _may_read_document(user, obj),
+    "annotation.edit": lambda user, obj: obj.user_id == user.id and _may_read_document(user, obj.document),
 }
 
 
@@ -85,7 +110,7 @@ def may(user: User | None, action: str, obj=None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     rule = RULES[action]  # a KeyError here is a programming error, not a refusal
-    if obj is not None and action != "meeting.view" and isinstance(obj, (Meeting, AgendaItem, Participant)):
+    if obj is not None and action != "meeting.view" and isinstance(obj, MEETING_PARTS):
         if not _may_view_meeting(user, _meeting_of(obj)):
             return False
     return bool(rule(user, obj))
@@ -95,6 +120,9 @@ def require(user: User | None, action: str, obj=None) -> None:
     """Raise NotFound if `obj`'s meeting is invisible to the user, NotAllowed if the action is refused."""
     if may(user, action, obj):
         return
-    if isinstance(obj, (Meeting, AgendaItem, Participant)) and not may(user, "meeting.view", obj):
+    if isinstance(obj, (Document, Annotation)) and not may(user, "document.read", obj if isinstance(
+            obj, Document) else obj.document):
+        raise NotFound(_l("Document not found."), code="document_not_found")
+    if isinstance(obj, MEETING_PARTS) and not may(user, "meeting.view", obj):
         raise NotFound(_l("Meeting not found."), code="meeting_not_found")
     raise NotAllowed(_l("You are not allowed to do this."), code="forbidden")

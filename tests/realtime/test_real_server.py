@@ -68,3 +68,23 @@ def test_socketio_client_joins_and_receives_a_status_change(server):
                       json={"title": "Mục bổ sung"})
         name, payload = tablet.receive(timeout=5)
         assert name == "agenda.updated" and payload == {"meeting_id": meeting["id"], "seq": seq + 1}
+
+
+def test_a_2gb_upload_is_refused_before_it_is_read(server):
+    """The server answers 413 from the declared length alone: nothing is read, written or kept."""
+    import socket
+    import time
+    staff_token, _ = token(server, "vanphong")
+    headers = {"Authorization": f"Bearer {staff_token}"}
+    meeting = requests.post(server.url + "/api/v1/meetings", headers=headers, json={
+        "title": "Họp", "starts_at": "2026-12-20T08:00:00+07:00"}).json()
+    request = (f"POST /api/v1/meetings/{meeting['id']}/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               f"Authorization: Bearer {staff_token}\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+               f"Content-Length: {2 * 1024 ** 3}\r\n\r\n--x\r\n").encode()
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(request)
+        answer = conn.recv(65536).decode("utf-8", "replace")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert '"too_large"' in answer
+    assert time.monotonic() - started < 5

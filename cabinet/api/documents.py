@@ -1,0 +1,172 @@
+"""Documents, versions, reader copies (Range, ETag, stamped) and annotations."""
+from __future__ import annotations
+
+import shutil
+
+from flask import current_app, jsonify, request, send_file
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..services import annotations, documents, meetings
+from ..services.errors import BadInput, Unavailable
+from ..storage import store
+from . import api_bp, commit, json_body, log
+from .serializers import annotation_json, document_json, read_json, version_json
+
+
+def _upload():
+    """The multipart `file` part (one PDF); 400 if the request has none."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename and not upload.content_length:
+        raise BadInput(_l("Choose a PDF file to upload."), code="no_file", field="file")
+    return upload
+
+
+@api_bp.get("/meetings/<int:meeting_id>/documents")
+def list_documents(meeting_id):
+    meeting = meetings.get_meeting(current_user, meeting_id)
+    return jsonify({"items": [document_json(current_user, d) for d in documents.list_for_meeting(current_user,
+                                                                                                  meeting)]})
+
+
+@api_bp.post("/meetings/<int:meeting_id>/documents")
+def upload_document(meeting_id):
+    meeting = meetings.get_meeting(current_user, meeting_id)
+    upload = _upload()
+    form = request.form
+    document = documents.upload_document(
+        current_user, meeting, upload.stream, filename=upload.filename or "", title=form.get("title", ""),
+        agenda_item_id=form.get("agenda_item_id") or None, access=form.get("access", "participants"),
+        readers=form.get("readers") or form.getlist("readers[]") or None)
+    commit()
+    return jsonify(document_json(current_user, document)), 201
+
+
+@api_bp.get("/documents/<int:document_id>")
+def get_document(document_id):
+    return jsonify(document_json(current_user, documents.get_document(current_user, document_id)))
+
+
+@api_bp.patch("/documents/<int:document_id>")
+def update_document(document_id):
+    data = json_body()
+    document = documents.update_document(current_user, documents.get_document(current_user, document_id), data)
+    commit()
+    return jsonify(document_json(current_user, document))
+
+
+@api_bp.delete("/documents/<int:document_id>")
+def delete_document(document_id):
+    documents.delete_document(current_user, documents.get_document(current_user, document_id))
+    commit()
+    return "", 204
+
+
+@api_bp.post("/documents/<int:document_id>/versions")
+def add_version(document_id):
+    document = documents.get_document(current_user, document_id)
+    upload = _upload()
+    documents.add_version(current_user, document, upload.stream, filename=upload.filename or "")
+    commit()
+    return jsonify(document_json(current_user, document)), 201
+
+
+@api_bp.get("/documents/<int:document_id>/versions")
+def list_versions(document_id):
+    document = documents.get_document(current_user, document_id)
+    return jsonify({"items": [version_json(v) for v in reversed(document.versions)]})
+
+
+@api_bp.get("/documents/<int:document_id>/reads")
+def list_reads(document_id):
+    document = documents.get_document(current_user, document_id)
+    return jsonify({"items": [read_json(r) for r in documents.reads_of(current_user, document)]})
+
+
+@api_bp.get("/documents/<int:document_id>/file")
+def document_file(document_id):
+    """The PDF as this reader may have it: Range requests (206), ETag/If-None-Match (304), stamped copies."""
+    document = documents.get_document(current_user, document_id)
+    version = documents.get_version(document, request.args.get("version"))
+    digest = documents.reader_copy(current_user, document, version)
+    range_header = request.headers.get("Range", "")
+    if not range_header or range_header.replace(" ", "").startswith("bytes=0-"):
+        documents.record_read(current_user, version)  # once per opening, not per range request
+    commit()
+    path = store().path(digest)
+    if not path.exists():
+        raise Unavailable(_l("The file is missing from storage."), code="file_missing")
+    response = send_file(path, mimetype="application/pdf", conditional=True, etag=digest, max_age=0,
+                         download_name=version.filename or f"document-{document.id}.pdf")
+    response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
+        "attachment", "inline", 1)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@api_bp.get("/documents/<int:document_id>/annotated.pdf")
+def annotated_copy(document_id):
+    """The reader's copy (stamped where the access level asks) with their annotations as PDF annotations."""
+    from ..pdf.runner import WorkerFailed, run_pdf_worker
+    document = documents.get_document(current_user, document_id)
+    version = documents.get_version(document, request.args.get("version"))
+    digest = documents.reader_copy(current_user, document, version)
+    mine = [a for a in annotations.list_annotations(current_user, document, version) if a.user_id == current_user.id]
+    commit()
+    files = store()
+    scratch = files.scratch()
+    target = scratch / "annotated.pdf"
+    notes = [{**annotation_json(current_user, a), "author": current_user.full_name} for a in mine]
+    try:
+        answer = run_pdf_worker({"command": "annotate", "source": str(files.path(digest)), "target": str(target),
+                                 "notes": notes})
+    except WorkerFailed:
+        answer = {"refused": "worker_failed"}
+    if answer.get("refused"):
+        shutil.rmtree(scratch, ignore_errors=True)
+        log.error("annotated copy of document %s failed: %s", document.id, answer)
+        raise Unavailable(_l("The annotated copy could not be prepared. Please try again."), code="annotate_failed")
+    data = target.read_bytes()
+    shutil.rmtree(scratch, ignore_errors=True)
+    stem = (version.filename or "document.pdf").rsplit(".", 1)[0]
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(stem)}-ghi-chu.pdf"
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+    return quote(text, safe="")
+
+
+@api_bp.get("/documents/<int:document_id>/annotations")
+def list_annotations(document_id):
+    document = documents.get_document(current_user, document_id)
+    version = documents.get_version(document, request.args.get("version"))
+    items = annotations.list_annotations(current_user, document, version)
+    return jsonify({"items": [annotation_json(current_user, a) for a in items]})
+
+
+@api_bp.post("/documents/<int:document_id>/annotations")
+def create_annotation(document_id):
+    data = json_body()
+    document = documents.get_document(current_user, document_id)
+    annotation, created = annotations.create_annotation(current_user, document, data)
+    commit()
+    return jsonify(annotation_json(current_user, annotation)), 201 if created else 200
+
+
+@api_bp.patch("/annotations/<int:annotation_id>")
+def update_annotation(annotation_id):
+    data = json_body()
+    annotation = annotations.update_annotation(current_user, annotations.get_annotation(current_user,
+                                                                                         annotation_id), data)
+    commit()
+    return jsonify(annotation_json(current_user, annotation))
+
+
+@api_bp.delete("/annotations/<int:annotation_id>")
+def delete_annotation(annotation_id):
+    annotations.delete_annotation(current_user, annotations.get_annotation(current_user, annotation_id))
+    commit()
+    return "", 204

@@ -1,0 +1,37 @@
+"""The child process that does PDF work on untrusted files: `python -m cabinet.pdf.worker COMMAND …`.
+
+Reads a JSON job on stdin, writes a JSON answer on stdout. Imports no Flask and no database, so it
+starts fast and holds nothing of the server's.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    job = json.load(sys.stdin)
+    command = job["command"]
+    try:
+        if command == "inspect":
+            from .sanitize import inspect_and_clean
+            answer = inspect_and_clean(Path(job["source"]), Path(job["target"]))
+        elif command == "stamp":
+            from .stamp import stamp_pdf
+            answer = {"pages": stamp_pdf(Path(job["source"]), Path(job["target"]), job["text"])}
+        elif command == "annotate":
+            from .annotate import write_annotations
+            answer = {"written": write_annotations(Path(job["source"]), Path(job["target"]), job["notes"])}
+        else:
+            answer = {"refused": "unknown_command"}
+    except Exception as err:  # noqa: BLE001 — every failure becomes an answer the server can act on
+        from .sanitize import Refused
+        answer = {"refused": err.code, "detail": err.detail} if isinstance(err, Refused) else \
+            {"refused": "damaged", "detail": f"{type(err).__name__}: {err}"}
+    json.dump(answer, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""Documents of a meeting: upload (checked before anything is stored), versions, access, reader copies.
+
+The rules are in docs/DOCUMENTS.md: access levels, what the upload check refuses or removes, and
+which downloads are stamped with the reader's name.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..config import DEFAULT_TIMEZONE
+from ..extensions import db
+from ..models import (DOCUMENT_ACCESS, Document, DocumentRead, DocumentReader, DocumentVersion, Meeting,
+                      StampedCopy, User)
+from ..models.types import utcnow
+from ..pdf.runner import WorkerFailed, run_pdf_worker
+from ..realtime.publish import publish
+from ..storage import CHUNK, store
+from . import validation as v
+from .errors import BadInput, Invalid, NotFound, TooLarge, Unavailable, UnsupportedMedia
+from .meetings import ensure_editable
+from .permissions import may, require
+
+log = logging.getLogger(__name__)
+PDF_MAGIC = b"%PDF-"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def get_document(actor: User, document_id) -> Document:
+    """The document if the actor may read it; 404 otherwise (its existence is not revealed)."""
+    document = db.session.get(Document, document_id) if isinstance(document_id, int) else None
+    if document is None or not may(actor, "document.read", document):
+        raise NotFound(_l("Document not found."), code="document_not_found")
+    return document
+
+
+def list_for_meeting(actor: User, meeting: Meeting) -> list[Document]:
+    """The meeting's documents the actor may read, in agenda order then upload order."""
+    require(actor, "meeting.view", meeting)
+    documents = db.session.scalars(select(Document).where(Document.meeting_id == meeting.id)
+                                   .order_by(Document.position, Document.id))
+    return [d for d in documents if may(actor, "document.read", d)]
+
+
+def get_version(document: Document, number=None) -> DocumentVersion:
+    if number in (None, ""):
+        return document.current_version
+    number = v.integer(number, "version", minimum=1)
+    version = next((ver for ver in document.versions if ver.number == number), None)
+    if version is None:
+        raise NotFound(_l("This version does not exist."), code="version_not_found")
+    return version
+
+
+def last_read_version(actor: User, document: Document) -> int | None:
+    numbers = db.session.scalars(
+        select(DocumentVersion.number).join(DocumentRead, DocumentRead.version_id == DocumentVersion.id)
+        .where(DocumentVersion.document_id == document.id, DocumentRead.user_id == actor.id))
+    return max(numbers, default=None)
+
+
+def reads_of(actor: User, document: Document) -> list[DocumentRead]:
+    """Who opened which version and when (the secretariat's read tracking)."""
+    require(actor, "document.manage", document.meeting)
+    return list(db.session.scalars(
+        select(DocumentRead).join(DocumentVersion).where(DocumentVersion.document_id == document.id)
+        .order_by(DocumentRead.last_opened_at.desc())))
+
+
+# --- uploading -----------------------------------------------------------------------------------
+
+def _receive(stream: BinaryIO, scratch: Path) -> Path:
+    """Copy the upload to disk, refusing it as soon as it passes the size limit (memory stays flat)."""
+    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    path, size = scratch / "upload.pdf", 0
+    with path.open("wb") as out:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(_l("The file is larger than %(mb)d MB.", mb=current_app.config["MAX_UPLOAD_MB"]))
+            out.write(chunk)
+    if size == 0:
+        raise BadInput(_l("The file is empty."), code="empty_file", field="file")
+    with path.open("rb") as head:
+        start = head.read(1024)
+    if PDF_MAGIC not in start:
+        raise UnsupportedMedia(_l("This file is not a PDF. Only PDF documents can be uploaded."),
+                               code="not_a_pdf")
+    return path
+
+
+def _checked_pdf(stream: BinaryIO) -> tuple[str, int, int, list[str]]:
+    """Receive, check and store an upload: (sha256, size, pages, removed active content)."""
+    files = store()
+    scratch = files.scratch()
+    try:
+        received = _receive(stream, scratch)
+        cleaned = scratch / "cleaned.pdf"
+        try:
+            answer = run_pdf_worker({"command": "inspect", "source": str(received), "target": str(cleaned)})
+        except WorkerFailed:
+            answer = {"refused": "too_complex"}
+        refused = answer.get("refused")
+        if refused == "encrypted":
+            raise Invalid(_l("The PDF is protected by a password. Remove the password (print or save it "
+                             "without protection) and upload the unprotected file."), code="pdf_encrypted",
+                          field="file")
+        if refused == "too_complex":
+            raise Invalid(_l("The PDF could not be checked within the limits (it may be damaged or built "
+                             "to exhaust the server)."), code="pdf_too_complex", field="file")
+        if refused:
+            log.info("pdf refused as damaged: %s", answer.get("detail"))
+            raise Invalid(_l("The PDF is damaged or incomplete and cannot be read. Save it again from the "
+                             "original program and upload it anew."), code="pdf_damaged", field="file")
+        kept = cleaned if answer["cleaned"] else received
+        size = kept.stat().st_size
+        digest = files.put_file(kept)
+        return digest, size, answer["pages"], answer["removed"]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _readers(meeting: Meeting, access: str, reader_ids) -> list[int]:
+    if access != "confidential":
+        return []
+    if isinstance(reader_ids, str):
+        reader_ids = [part for part in reader_ids.split(",") if part.strip()]
+    ids = [v.integer(r, "readers") for r in (reader_ids or [])]
+    invited = {p.user_id for p in meeting.participants}
+    if not ids:
+        raise Invalid(_l("Name at least one reader for a confidential document."), code="no_readers",
+                      field="readers")
+    if not set(ids) <= invited:
+        raise Invalid(_l("Readers must be participants of the meeting."), code="reader_not_participant",
+                      field="readers")
+    return sorted(set(ids))
+
+
+def _agenda_item(meeting: Meeting, item_id, access: str):
+    item_id = v.integer(item_id, "agenda_item_id", required=False)
+    if item_id is None:
+        return None
+    item = next((i for i in meeting.items if i.id == item_id), None)
+    if item is None:
+        raise Invalid(_l("The agenda item is not on this meeting's agenda."), code="unknown_item",
+                      field="agenda_item_id")
+    if item.confidential and access == "public":
+        raise Invalid(_l("A document on a confidential agenda item cannot be public."),
+                      code="public_on_confidential_item", field="access")
+    return item
+
+
+def upload_document(actor: User, meeting: Meeting, stream: BinaryIO, *, filename: str = "", title: str = "",
+                    agenda_item_id=None, access: str = "participants", readers=None) -> Document:
+    """Check and store a PDF as a new document of the meeting (version 1); announce it after commit."""
+    require(actor, "document.manage", meeting)
+    ensure_editable(meeting)
+    access = v.choice(access or "participants", "access", DOCUMENT_ACCESS)
+    item = _agenda_item(meeting, agenda_item_id, access)
+    reader_ids = _readers(meeting, access, readers)
+    filename = v.text(Path(filename or "").name or "document.pdf", "file", max_length=255)
+    title = v.text(title or Path(filename).stem.replace("_", " ").replace("-", " "), "title", max_length=500)
+    digest, size, pages, removed = _checked_pdf(stream)
+    document = Document(meeting_id=meeting.id, agenda_item_id=item.id if item else None, title=title,
+                        access=access, created_by_id=actor.id, position=0)
+    document.versions = [DocumentVersion(number=1, sha256=digest, size=size, page_count=pages,
+                                         filename=filename, removed_active_content=removed,
+                                         uploaded_by_id=actor.id)]
+    document.reader_rows = [DocumentReader(user_id=uid) for uid in reader_ids]
+    db.session.add(document)
+    db.session.flush()
+    _announce(document, "document.published", {"document_id": document.id})
+    return document
+
+
+def add_version(actor: User, document: Document, stream: BinaryIO, *, filename: str = "") -> Document:
+    """A corrected file for the same document: the old versions stay, readers see "updated"."""
+    require(actor, "document.manage", document.meeting)
+    ensure_editable(document.meeting)
+    filename = v.text(Path(filename or "").name or document.current_version.filename, "file", max_length=255)
+    digest, size, pages, removed = _checked_pdf(stream)
+    number = document.current_version.number + 1
+    document.versions.append(DocumentVersion(number=number, sha256=digest, size=size, page_count=pages,
+                                             filename=filename, removed_active_content=removed,
+                                             uploaded_by_id=actor.id))
+    db.session.flush()
+    _announce(document, "document.version", {"document_id": document.id, "version": number})
+    return document
+
+
+def update_document(actor: User, document: Document, data: dict) -> Document:
+    meeting = document.meeting
+    require(actor, "document.manage", meeting)
+    ensure_editable(meeting)
+    if "title" in data:
+        document.title = v.text(data["title"], "title", max_length=500)
+    access = v.choice(data.get("access", document.access), "access", DOCUMENT_ACCESS)
+    if "agenda_item_id" in data or "access" in data:
+        item = _agenda_item(meeting, data.get("agenda_item_id", document.agenda_item_id), access)
+        document.agenda_item_id = item.id if item else None
+    if "access" in data or "readers" in data:
+        readers = _readers(meeting, access, data.get("readers", sorted(document.reader_ids)))
+        document.access = access
+        document.reader_rows = [DocumentReader(user_id=uid) for uid in readers]
+    db.session.flush()
+    _announce(document, "document.published", {"document_id": document.id})
+    return document
+
+
+def delete_document(actor: User, document: Document) -> None:
+    require(actor, "document.manage", document.meeting)
+    ensure_editable(document.meeting)
+    db.session.delete(document)
+    db.session.flush()
+
+
+def _announce(document: Document, name: str, payload: dict) -> None:
+    """Ids only; a confidential document is announced only to its readers (and the secretariat reloads)."""
+    only = document.reader_ids if document.access == "confidential" else None
+    publish(db.session, document.meeting, name, payload, only_users=only)
+
+
+# --- what a reader receives ----------------------------------------------------------------------
+
+def needs_stamp(document: Document) -> bool:
+    return document.access != "public"
+
+
+def stamp_text(actor: User, when: datetime) -> str:
+    local = when.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
+    return f"Cấp cho {actor.full_name} ({actor.username}) lúc {local:%H:%M %d/%m/%Y} – Cabinet"
+
+
+def reader_copy(actor: User, document: Document, version: DocumentVersion) -> str:
+    """The digest of the bytes this reader gets: the stored file, or a copy stamped with their name
+    (made once per reader and version, so Range requests and the ETag stay stable)."""
+    if not needs_stamp(document):
+        return version.sha256
+    existing = db.session.scalar(select(StampedCopy).where(StampedCopy.version_id == version.id,
+                                                           StampedCopy.user_id == actor.id))
+    if existing is not None and store().exists(existing.sha256):
+        return existing.sha256
+    files = store()
+    scratch = files.scratch()
+    try:
+        target = scratch / "stamped.pdf"
+        now = utcnow()
+        try:
+            answer = run_pdf_worker({"command": "stamp", "source": str(files.path(version.sha256)),
+                                     "target": str(target), "text": stamp_text(actor, now)})
+        except WorkerFailed:
+            answer = {"refused": "worker_failed"}
+        if answer.get("refused"):
+            # Never fall back to the unstamped file: a confidential copy must name its reader.
+            log.error("stamping version %s failed: %s", version.id, answer)
+            raise Unavailable(_l("The copy for you could not be prepared. Please try again."),
+                              code="stamp_failed")
+        digest = files.put_file(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if existing is not None:
+        existing.sha256, existing.stamped_at = digest, now
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(StampedCopy(version_id=version.id, user_id=actor.id, sha256=digest, stamped_at=now))
+        except IntegrityError:  # the same reader's other request got there first: use theirs
+            return db.session.scalar(select(StampedCopy.sha256).where(StampedCopy.version_id == version.id,
+                                                                      StampedCopy.user_id == actor.id))
+    return digest
+
+
+def record_read(actor: User, version: DocumentVersion) -> None:
+    read = db.session.scalar(select(DocumentRead).where(DocumentRead.version_id == version.id,
+                                                        DocumentRead.user_id == actor.id))
+    now = utcnow()
+    if read is None:
+        db.session.add(DocumentRead(version_id=version.id, user_id=actor.id, first_opened_at=now,
+                                    last_opened_at=now, opens=1))
+    else:
+        read.last_opened_at, read.opens = now, read.opens + 1
+    db.session.flush()

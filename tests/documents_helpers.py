@@ -1,0 +1,18 @@
+"""Shared bits for document tests: the sample files and an upload helper."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+if not SAMPLES.exists():  # CI lays shared/ beside the clone; a developer checkout has it at ../shared
+    SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def upload(client, meeting_id: int, data: bytes, name: str = "to-trinh.pdf", **fields):
+    form = {"file": (io.BytesIO(data), name), **{k: str(v) for k, v in fields.items()}}
+    return client.post(f"/meetings/{meeting_id}/documents", data=form, content_type="multipart/form-data")

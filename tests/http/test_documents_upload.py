@@ -1,0 +1,108 @@
+"""Uploads: every sample gets the right answer, and a refused file leaves nothing behind."""
+import io
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from cabinet.extensions import db
+from cabinet.models import Document, DocumentVersion
+
+from ..documents_helpers import sample, upload
+
+
+@pytest.fixture()
+def staff(api, make):
+    return api.as_(make.user("secretariat"))
+
+
+@pytest.fixture()
+def meeting(make, staff):
+    return make.meeting(staff.user, status="published", participants_={make.user(): "member"})
+
+
+def _stored_files(app) -> set[Path]:
+    root = Path(app.config["FILES_DIR"])
+    return {p for p in root.rglob("*") if p.is_file() and "tmp" not in p.relative_to(root).parts}
+
+
+@pytest.mark.parametrize("name, status, code", [
+    ("to-trinh-do-thi-thong-minh.pdf", 201, None),
+    ("bao-cao-kinh-te-xa-hoi-2026.pdf", 201, None),
+    ("mixed-sizes-rotated.pdf", 201, None),
+    ("flate-bomb.pdf", 201, None),
+    ("javascript-on-open.pdf", 201, None),
+    ("truncated.pdf", 422, "pdf_damaged"),
+    ("empty.pdf", 400, "empty_file"),
+    ("not-a-pdf.pdf", 415, "not_a_pdf"),
+    ("html-disguised.pdf", 415, "not_a_pdf"),
+    ("encrypted-password.pdf", 422, "pdf_encrypted"),
+])
+def test_every_sample_gets_the_right_answer(app, staff, meeting, name, status, code):
+    before = _stored_files(app)
+    response = upload(staff, meeting.id, sample(name), name)
+    assert response.status_code == status, response.get_data(as_text=True)
+    if code:
+        assert response.get_json()["error"]["code"] == code
+        assert db.session.query(Document).count() == 0
+        assert _stored_files(app) == before, "a refused upload stores nothing"
+    else:
+        body = response.get_json()
+        assert body["version"]["page_count"] == len(pypdf.PdfReader(io.BytesIO(sample(name))).pages)
+
+
+def test_encrypted_message_asks_for_the_unprotected_file(staff, meeting):
+    message = upload(staff, meeting.id, sample("encrypted-password.pdf")).get_json()["error"]["message"]
+    assert "mật khẩu" in message
+
+
+def test_javascript_never_reaches_a_reader(app, staff, meeting):
+    body = upload(staff, meeting.id, sample("javascript-on-open.pdf"), access="public").get_json()
+    assert body["version"]["removed_active_content"] == ["javascript"]
+    stored = staff.get(f"/documents/{body['id']}/file").data
+    reader = pypdf.PdfReader(io.BytesIO(stored))
+    assert "/OpenAction" not in reader.trailer["/Root"]
+    assert b"/JavaScript" not in stored and b"/JS" not in stored
+    assert len(reader.pages) == 6
+
+
+def test_the_same_bytes_are_stored_once(app, staff, meeting):
+    first = upload(staff, meeting.id, sample("to-trinh-do-thi-thong-minh.pdf"), access="public").get_json()
+    second = upload(staff, meeting.id, sample("to-trinh-do-thi-thong-minh.pdf"), access="public").get_json()
+    assert first["id"] != second["id"]
+    assert first["version"]["sha256"] == second["version"]["sha256"]
+    stored = [p for p in _stored_files(app) if p.name == first["version"]["sha256"]]
+    assert len(stored) == 1
+
+
+def test_too_large_is_413_and_stores_nothing(app, staff, meeting, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
+    big = sample("to-trinh-do-thi-thong-minh.pdf") + b"%" * (2 * 1024 * 1024)
+    response = upload(staff, meeting.id, big)
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
+    assert db.session.query(DocumentVersion).count() == 0
+
+
+def test_missing_file_and_bad_fields(staff, meeting, make):
+    no_file = staff.post(f"/meetings/{meeting.id}/documents", data={"title": "x"},
+                         content_type="multipart/form-data")
+    assert no_file.status_code == 400 and no_file.get_json()["error"]["code"] == "no_file"
+    pdf = sample("to-trinh-do-thi-thong-minh.pdf")
+    assert upload(staff, meeting.id, pdf, access="secret").status_code == 422
+    assert upload(staff, meeting.id, pdf, access="confidential").get_json()["error"]["code"] == "no_readers"
+    outsider = make.user()
+    refused = upload(staff, meeting.id, pdf, access="confidential", readers=outsider.id)
+    assert refused.get_json()["error"]["code"] == "reader_not_participant"
+    assert upload(staff, meeting.id, pdf, agenda_item_id=999999).status_code == 422
+    assert db.session.query(Document).count() == 0
+
+
+def test_members_cannot_upload(api, make, meeting):
+    member = meeting.participants[0].user
+    assert upload(api.as_(member), meeting.id, sample("to-trinh-do-thi-thong-minh.pdf")).status_code == 403
+
+
+def test_closed_meeting_takes_no_documents(make, staff):
+    closed = make.meeting(staff.user, status="closed")
+    response = upload(staff, closed.id, sample("to-trinh-do-thi-thong-minh.pdf"))
+    assert response.status_code == 409
