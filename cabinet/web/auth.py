@@ -54,8 +54,12 @@ def login():
 @auth_bp.post("/logout")
 @login_required
 def logout():
+    """End the session and wipe what this browser kept for offline reading (another member may use
+    the same tablet next): Clear-Site-Data removes caches, storage and the service worker."""
     logout_user()
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @auth_bp.post("/lang/<code>")

@@ -113,3 +113,13 @@ def test_web_login_failures_are_rate_limited_too(app, client, make, monkeypatch)
 def test_pages_need_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_clears_what_the_browser_kept(client, make):
+    user = make.user()
+    factories.login(client, user)
+    token = factories.csrf_token(client, "/meetings/")
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/api/v1/me").status_code == 401
