@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from .config import DEFAULT_TIMEZONE
 from .extensions import db
-from .models import Body
-from .services import accounts, agenda, bodies, meetings, participants
+from .models import Body, Meeting
+from .services import accounts, agenda, bodies, documents, meetings, participants
 
 DEMO_PASSWORD = "demo-2026"
 COMMITTEE = "Ủy ban nhân dân thành phố Thanh Hóa"
@@ -96,15 +97,56 @@ def _add_agenda(actor, meeting, items, parent_id=None):
         _add_agenda(actor, meeting, entry.get("children", []), item.id)
 
 
+# (meeting title start, agenda item title start, sample file, document title, access, readers)
+DEMO_DOCUMENTS = [
+    ("Phiên họp thường kỳ tháng 12", "Tờ trình về Đề án", "to-trinh-do-thi-thong-minh.pdf",
+     "Tờ trình về Đề án xây dựng thành phố thông minh", "participants", ()),
+    ("Phiên họp thường kỳ tháng 12", "Tờ trình về Đề án", "mixed-sizes-rotated.pdf",
+     "Phụ lục: bản đồ phân khu và sơ đồ hạ tầng (khổ A3)", "public", ()),
+    ("Phiên họp thường kỳ tháng 12", "Báo cáo tình hình kinh tế", "bao-cao-kinh-te-xa-hoi-2026.pdf",
+     "Báo cáo tình hình kinh tế - xã hội năm 2026", "participants", ()),
+    ("Phiên họp thường kỳ tháng 12", "Phương án kiện toàn nhân sự", "to-trinh-do-thi-thong-minh.pdf",
+     "Dự thảo phương án nhân sự (mật)", "confidential", ("chutich", "pct.hung", "tp.noivu")),
+    ("Phiên họp thường kỳ tháng 10", "Báo cáo kết quả", "bao-cao-kinh-te-xa-hoi-2026.pdf",
+     "Báo cáo kết quả thực hiện nhiệm vụ tháng 10", "participants", ()),
+]
+
+
+def default_samples() -> Path | None:
+    """The shared sample PDFs beside the checkout (../shared/samples), if they are there."""
+    candidate = Path(__file__).resolve().parents[2] / "shared" / "samples"
+    return candidate if candidate.is_dir() else None
+
+
 def load_demo(samples: str | None = None) -> str:
     """Create the demo organisation once (a second run changes nothing) and describe the logins."""
     if db.session.scalar(select(Body).where(Body.name == COMMITTEE)) is None:
-        _create()
+        past = _create()
+        folder = Path(samples) if samples else default_samples()
+        if folder is not None:
+            _attach_documents(folder)
+        staff = accounts.find_user_by_username("vanphong")
+        for move in ("start", "close"):  # the October meeting is over: its record is complete
+            meetings.move_status(staff, past, move)
         db.session.commit()
     return _logins_text()
 
 
-def _create() -> None:
+def _attach_documents(folder: Path) -> None:
+    staff = accounts.find_user_by_username("vanphong")
+    for meeting_start, item_start, filename, title, access, reader_names in DEMO_DOCUMENTS:
+        path = folder / filename
+        meeting = db.session.scalar(select(Meeting).where(Meeting.title.startswith(meeting_start)))
+        if not path.exists() or meeting is None:
+            continue
+        item = next((i for i in meeting.items if i.title.startswith(item_start)), None)
+        readers = [accounts.find_user_by_username(name).id for name in reader_names]
+        with path.open("rb") as stream:
+            documents.upload_document(staff, meeting, stream, filename=filename, title=title,
+                                      agenda_item_id=item.id if item else None, access=access, readers=readers)
+
+
+def _create() -> Meeting:
     users = {}
     for username, full_name, position, roles, _title in PEOPLE:
         users[username] = accounts.find_user_by_username(username) or accounts.create_user(
@@ -140,8 +182,8 @@ def _create() -> None:
                     _local(now - timedelta(days=35), 8), _local(now - timedelta(days=35), 11),
                     "Phòng họp số 1, trụ sở HĐND - UBND thành phố", "in_person", BUDGET_AGENDA)
     _invite(actor, past, users, chair="chutich", members=committee_members, guests=[])
-    for move in ("publish", "start", "close"):
-        meetings.move_status(actor, past, move)
+    meetings.move_status(actor, past, "publish")
+    return past
 
 
 def _meeting(actor, body, title, starts, ends, location, mode, items):

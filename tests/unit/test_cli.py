@@ -32,6 +32,11 @@ def test_demo_is_realistic_and_loads_once(app):
     regular = db.session.query(Meeting).filter(Meeting.status == "published").first()
     roles = {p.role for p in regular.participants}
     assert {"chair", "secretary", "member", "guest"} <= roles
+    from cabinet.demo import default_samples
+    from cabinet.models import Document
+    if default_samples() is not None:  # the shared sample PDFs become the meetings' documents
+        assert db.session.query(Document).count() >= 4
+        assert {d.access for d in db.session.query(Document)} == {"public", "participants", "confidential"}
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert db.session.query(Meeting).count() == len(titles)
