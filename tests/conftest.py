@@ -16,10 +16,10 @@ from . import factories
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("CABINET_TEST_POSTGRES_URL") else [])
 
 
-def _postgres_url_for_worker(worker_id: str) -> str:
-    """A database per xdist worker, emptied, so parallel workers never see each other's rows."""
+def fresh_postgres_url(suffix: str) -> str:
+    """An empty database of its own (per xdist worker, per server), so nothing sees another's rows."""
     base = sa.engine.make_url(os.environ["CABINET_TEST_POSTGRES_URL"])
-    name = f"{base.database}_{re.sub(r'[^a-z0-9]', '', worker_id)}"
+    name = f"{base.database}_{re.sub(r'[^a-z0-9_]', '', suffix)}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
@@ -42,7 +42,7 @@ def backend(request):
 @pytest.fixture(scope="session")
 def database_url(backend, tmp_path_factory, worker_id):
     if backend == "postgresql":
-        return _postgres_url_for_worker(worker_id)
+        return fresh_postgres_url(worker_id)
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
 
 

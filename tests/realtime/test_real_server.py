@@ -6,15 +6,19 @@ import pytest
 import requests
 import socketio
 
+from ..conftest import BACKENDS, fresh_postgres_url
 from ..servers import CABINET, Server, cabinet_env, run_cabinet
 
 PASSWORD = "mat-khau-rat-dai"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, tmp_path_factory, worker_id):
+    """`cabinet serve` on eventlet, on SQLite and (with psycogreen) on PostgreSQL."""
     data = tmp_path_factory.mktemp("served")
-    env = cabinet_env(data)
+    extra = {"CABINET_DATABASE_URL": fresh_postgres_url(f"served_{worker_id}")} \
+        if request.param == "postgresql" else {}
+    env = cabinet_env(data, **extra)
     run_cabinet(env, "init-db")
     run_cabinet(env, "init-db")  # safe to run twice
     run_cabinet(env, "create-user", "vanphong", "--password", PASSWORD, "--full-name", "Lê Thị Thu Hà",
