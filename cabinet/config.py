@@ -72,6 +72,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # locked out for good, and a stranger elsewhere cannot lock a member out of their own tablet.
         "LOGIN_RATE_LIMIT": env.get("CABINET_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         "LOGIN_IP_RATE_LIMIT": env.get("CABINET_LOGIN_IP_RATE_LIMIT", "30 per minute"),
+        # argon2id costs (RFC 9106 second recommended option by default); tests lower them for speed.
+        "ARGON2_TIME_COST": int(env.get("CABINET_ARGON2_TIME_COST", "3")),
+        "ARGON2_MEMORY_KIB": int(env.get("CABINET_ARGON2_MEMORY_KIB", "65536")),
         "API_TOKEN_DAYS": int(env.get("CABINET_API_TOKEN_DAYS", "30")),
         "JSON_SORT_KEYS": False,
     }

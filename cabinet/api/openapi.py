@@ -78,6 +78,24 @@ SCHEMAS = {
                              "rect": {"type": "array", "items": {"type": "number"}},
                              "quads": {"type": "array"}, "paths": {"type": "array"}, "text": STR, "color": STR,
                              "shared": BOOL}),
+    "CheckinInput": _obj({"user_id": INT, "mode": {"enum": ["room", "online", "absent"]}, "reason": STR}),
+    "Attendance": _obj({"present": INT, "expected": INT, "needed": INT, "quorum_met": BOOL, "online": INT,
+                        "absent": INT, "items": {"type": "array"}}),
+    "CurrentItemInput": _obj({"item_id": INT}, ("item_id",)),
+    "PresentInput": _obj({"document_id": INT, "page": INT}, ("document_id", "page")),
+    "Presenting": _obj({"document_id": INT, "page": INT}),
+    "SpeakerInput": _obj({"kind": {"enum": ["speech", "question"]}}),
+    "GrantInput": _obj({"seconds": INT}),
+    "Speakers": _obj({"id": INT, "item_id": INT, "queue": {"type": "array"}, "current": {"type": "object"}}),
+    "PollInput": _obj({"question": STR, "agenda_item_id": INT, "secret": BOOL,
+                       "options": {"type": "array", "items": STR},
+                       "majority": {"enum": ["simple", "present", "all", "two_thirds"]}}, ("question",)),
+    "Poll": _obj({"id": INT, "question": STR, "options": {"type": "array", "items": STR}, "secret": BOOL,
+                  "majority": STR, "status": {"enum": ["draft", "open", "closed"]}, "cast": INT, "eligible": INT,
+                  "voted": BOOL, "results": {"type": "object"}, "percent_of_members": {"type": "object"},
+                  "passed": BOOL, "ballots": {"type": "array"}}),
+    "BallotInput": _obj({"option": STR, "key": STR}, ("option",)),
+    "Receipt": _obj({"receipt": STR}),
     "TokenInput": _obj({"username": STR, "password": STR, "label": STR}, ("username", "password")),
     "Token": _obj({"token": STR, "user": {"$ref": "#/components/schemas/User"}}),
 }
@@ -163,6 +181,28 @@ ROUTES = [
     ("patch", "/annotations/{annotation_id}", "Edit one's own annotation", "AnnotationInput", 200,
      "Annotation", (400, 403, 404, 422)),
     ("delete", "/annotations/{annotation_id}", "Delete one's own annotation", None, 204, None, (403, 404)),
+    ("post", "/meetings/{meeting_id}/checkin", "Check in oneself ({}), or someone (chair, secretary): "
+     "room, online, or absent with a reason", "CheckinInput", 200, "Attendance", (400, 403, 404, 409, 422)),
+    ("get", "/meetings/{meeting_id}/attendance", "Attendance and quorum", None, 200, "Attendance", (404,)),
+    ("post", "/meetings/{meeting_id}/agenda/current", "Move the session to an item (chair); tablets follow",
+     "CurrentItemInput", 200, "State", (403, 404, 409, 422)),
+    ("post", "/meetings/{meeting_id}/present", "Presenter mode: show a document page to followers",
+     "PresentInput", 200, "Presenting", (403, 404, 409, 422)),
+    ("post", "/meetings/{meeting_id}/speakers", "Request the floor (speech or question)", "SpeakerInput", 201,
+     "Speakers", (403, 404, 409, 422)),
+    ("delete", "/speakers/{request_id}", "Withdraw a request", None, 204, None, (403, 404, 409)),
+    ("post", "/speakers/{request_id}/grant", "Give the floor with a speaking time (chair)", "GrantInput", 200,
+     "Speakers", (403, 404, 409, 422)),
+    ("post", "/speakers/{request_id}/finish", "End the turn", None, 200, "Speakers", (403, 404, 409)),
+    ("get", "/meetings/{meeting_id}/polls", "The meeting's polls", None, 200, _list("Poll"), (404,)),
+    ("post", "/meetings/{meeting_id}/polls", "Prepare a poll (chair, secretariat)", "PollInput", 201, "Poll",
+     (400, 403, 404, 409, 422)),
+    ("get", "/polls/{poll_id}", "A poll; results once closed", None, 200, "Poll", (404,)),
+    ("post", "/polls/{poll_id}/{action}", "open (draft→open) or close (open→closed, decided by its majority "
+     "rule)", None, 200, "Poll", (403, 404, 409)),
+    ("post", "/polls/{poll_id}/ballots", "Cast a ballot; the same key again returns the same receipt; second "
+     "ballot or closed poll → 409; absent or not entitled → 403", "BallotInput", 201, "Receipt",
+     (400, 403, 404, 409, 422)),
     ("get", "/openapi.json", "This document", None, 200, {"type": "object"}, ()),
 ]
 
@@ -182,6 +222,10 @@ def _responses(status, schema, errors):
     return responses
 
 
+ACTIONS = {"/meetings/{meeting_id}/{action}": ["publish", "start", "adjourn", "close"],
+           "/polls/{poll_id}/{action}": ["open", "close"]}
+
+
 def build_document() -> dict:
     paths: dict = {}
     for method, path, summary, request_schema, status, response_schema, errors in ROUTES:
@@ -190,7 +234,7 @@ def build_document() -> dict:
         if params:
             operation["parameters"] = [
                 {"name": p, "in": "path", "required": True,
-                 "schema": {"enum": ["publish", "start", "adjourn", "close"]} if p == "action" else INT}
+                 "schema": {"enum": ACTIONS.get(path, [])} if p == "action" else INT}
                 for p in params]
         if request_schema:
             media, _, name = request_schema.rpartition(":")

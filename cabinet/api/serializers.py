@@ -55,10 +55,26 @@ def meeting_json(actor: User, meeting: Meeting, *, detail: bool = False) -> dict
 
 
 def state_json(actor: User, meeting: Meeting) -> dict:
-    """The live snapshot tablets load on join and after a seq gap; later issues fill the live parts."""
-    return {"seq": meeting.seq, "status": meeting.status, "current_item_id": None,
-            "agenda": agenda_json(actor, meeting), "attendance": None, "open_polls": [],
-            "speakers": None, "presenting": None}
+    """The live snapshot tablets load on join and after a seq gap (state.seq: the last event included)."""
+    from ..extensions import db
+    from ..models import LiveState, Poll
+    from ..services import documents, live, polls, speakers
+    from ..services.errors import NotFound
+    state = db.session.get(LiveState, meeting.id)
+    presenting = None
+    if state is not None and state.presenting_document_id:
+        try:  # only to those who may read what is presented
+            documents.get_document(actor, state.presenting_document_id)
+            presenting = {"document_id": state.presenting_document_id, "page": state.presenting_page}
+        except NotFound:
+            presenting = None
+    open_polls = db.session.scalars(db.select(Poll).where(Poll.meeting_id == meeting.id, Poll.status == "open"))
+    return {"seq": meeting.seq, "status": meeting.status,
+            "current_item_id": state.current_item_id if state else None,
+            "agenda": agenda_json(actor, meeting), "attendance": live.attendance(meeting),
+            "open_polls": [polls.poll_json(p, actor) for p in open_polls],
+            "speakers": speakers.speakers_json(meeting) if meeting.status == "live" else None,
+            "presenting": presenting}
 
 
 def version_json(version) -> dict:

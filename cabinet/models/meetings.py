@@ -15,6 +15,7 @@ MEETING_MODES = ("in_person", "online", "hybrid")
 MEETING_ROLES = ("chair", "secretary", "member", "guest")
 VOTING_ROLES = ("chair", "member")
 RSVP_STATES = ("pending", "attending", "declined")
+ATTENDANCE_STATES = ("unknown", "room", "online", "absent")
 
 
 class Meeting(db.Model):
@@ -73,6 +74,10 @@ class Participant(db.Model):
     rsvp: Mapped[str] = mapped_column(String(20), default="pending")
     rsvp_reason: Mapped[str] = mapped_column(String(1000), default="")
     rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # During the session: checked in (in the room or online), or absent with a reason.
+    attendance: Mapped[str] = mapped_column(String(20), default="unknown", server_default="unknown")
+    attendance_reason: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
     user: Mapped[User] = relationship(lazy="joined")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -84,6 +84,11 @@ class Body(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     short_name: Mapped[str] = mapped_column(String(50), default="")
+    # Voting rules of this body: its ballot options (None: the standard three), whether a cast ballot
+    # may be changed until the poll closes, and the share of voting members needed for a quorum.
+    vote_options: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    ballot_change_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    quorum_ratio: Mapped[float] = mapped_column(Float, default=2 / 3, server_default="0.6667")
 
     members: Mapped[list[BodyMember]] = relationship(
         back_populates="body", cascade="all, delete-orphan", lazy="selectin")

@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 
 from flask import g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from ..api.serializers import state_json
 from ..extensions import db, socketio
-from ..services import accounts, meetings
-from ..services.errors import DomainError, NotAuthenticated
+from ..services import accounts, live, meetings, polls, speakers
+from ..services.errors import Conflict, DomainError, NotAuthenticated
 from .publish import room_for, user_room
 
 log = logging.getLogger(__name__)
@@ -79,3 +80,57 @@ def on_leave(data):
     if isinstance(meeting_id, int):
         leave_room(room_for(meeting_id))
     return {"ok": True}
+
+
+def _handle(action):
+    """Run one service call for a socket event: commit and answer ok, or roll back and answer the error."""
+    try:
+        result = action(_actor())
+        db.session.commit()
+        return {"ok": True, **(result or {})}
+    except DomainError as err:
+        db.session.rollback()
+        log.info("socket event refused for %s: %s", request.sid, err.code)
+        return _fail(err)
+
+
+def _field(data, name):
+    return data.get(name) if isinstance(data, dict) else None
+
+
+@socketio.on("ballot.cast")
+def on_ballot_cast(data):
+    """Same rules as POST /polls/{id}/ballots; the receipt comes back in the ack."""
+    def cast(actor):
+        poll = polls.get_poll(actor, _field(data, "poll_id"))
+        return {"receipt": polls.cast_ballot(actor, poll, _field(data, "option"), _field(data, "key"))}
+    return _handle(cast)
+
+
+@socketio.on("speaker.request")
+def on_speaker_request(data):
+    def ask(actor):
+        row = speakers.request_floor(actor, meetings.get_meeting(actor, _field(data, "meeting_id")),
+                                     _field(data, "kind") or "speech")
+        return {"id": row.id}
+    return _handle(ask)
+
+
+@socketio.on("speaker.withdraw")
+def on_speaker_withdraw(data):
+    def withdraw(actor):
+        meeting = meetings.get_meeting(actor, _field(data, "meeting_id"))
+        waiting, _current = speakers.queue_of(meeting)
+        mine = next((r for r in waiting if r.user_id == actor.id), None)
+        if mine is None:
+            raise Conflict(_l("You are not waiting for the floor."), code="not_waiting")
+        speakers.withdraw(actor, mine)
+    return _handle(withdraw)
+
+
+@socketio.on("present.page")
+def on_present_page(data):
+    def present(actor):
+        meeting = meetings.get_meeting(actor, _field(data, "meeting_id"))
+        live.present_page(actor, meeting, _field(data, "document_id"), _field(data, "page"))
+    return _handle(present)

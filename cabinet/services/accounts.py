@@ -17,14 +17,23 @@ from . import validation as v
 from .errors import Conflict, Invalid, NotAuthenticated, NotFound
 from .permissions import require
 
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so a wrong username costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("cabinet-timing-equaliser")
 MIN_PASSWORD_LENGTH = 8
+_hashers: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
+
+
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    """argon2id with the app's cost settings, and a hash to verify against when the username is unknown
+    (so a wrong username costs as long as a wrong password)."""
+    from flask import current_app
+    costs = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_KIB"])
+    if costs not in _hashers:
+        hasher = PasswordHasher(time_cost=costs[0], memory_cost=costs[1])
+        _hashers[costs] = (hasher, hasher.hash("cabinet-timing-equaliser"))
+    return _hashers[costs]
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher_and_dummy()[0].hash(password)
 
 
 def _check_password_value(password) -> str:
@@ -125,15 +134,16 @@ def authenticate(username, password) -> User:
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
         raise failure
     user = find_user_by_username(username)
+    hasher, dummy = _hasher_and_dummy()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         raise failure
     if user is None:
         raise failure
     if not user.active:
         raise NotAuthenticated(_l("This account is disabled."), code="account_disabled")
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import Annotation, AgendaItem, Document, Meeting, Participant, User
+from ..models import VOTING_ROLES, Annotation, AgendaItem, Document, Meeting, Participant, Poll, SpeakerRequest, User
 from .errors import NotAllowed, NotFound
 
 
@@ -34,13 +34,15 @@ def meeting_role(user: User | None, meeting: Meeting) -> str | None:
     return participant.role if participant else None
 
 
-MEETING_PARTS = (Meeting, AgendaItem, Participant, Document, Annotation)
+MEETING_PARTS = (Meeting, AgendaItem, Participant, Document, Annotation, Poll, SpeakerRequest)
 
 
 def _meeting_of(obj) -> Meeting:
     if isinstance(obj, Meeting):
         return obj
-    if isinstance(obj, (AgendaItem, Participant, Document)):
+    if isinstance(obj, (AgendaItem, Participant, Document, Poll)):
+        return obj.meeting
+    if isinstance(obj, SpeakerRequest):
         return obj.meeting
     if isinstance(obj, Annotation):
         return obj.document.meeting
@@ -99,6 +101,12 @@ RULES: dict[str, Callable] = {
     "agenda.edit": lambda user, obj: is_secretariat(user),
     "agenda.set_current": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
     "participants.manage": lambda user, obj: is_secretariat(user),
+    "meeting.checkin": lambda user, obj: meeting_role(user, _meeting_of(obj)) is not None,
+    "meeting.present": lambda user, obj: _may_manage_attendance(user, _meeting_of(obj)),
+    "speaker.request": lambda user, obj: meeting_role(user, _meeting_of(obj)) is not None,
+    "speaker.manage": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
+    "poll.manage": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
+    "poll.vote": lambda user, obj: meeting_role(user, _meeting_of(obj)) in VOTING_ROLES,
     "document.manage": lambda user, obj: is_secretariat(user),
     "document.read": lambda user, obj: _may_read_document(user, obj),
     "annotation.edit": lambda user, obj: obj.user_id == user.id and _may_read_document(user, obj.document),

@@ -1,0 +1,116 @@
+"""The live session: where the meeting is, who speaks, and the votes (biểu quyết).
+
+Secret ballots keep no per-ballot row at all: a participation row says *that* someone voted (so nobody
+votes twice) and a per-option counter says *how many* chose what; the two are written in one
+transaction, and no column, row order or timestamp links a voter to a choice.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .meetings import Meeting
+from .types import UTCDateTime, utcnow
+from .users import User
+
+MAJORITY_RULES = ("simple", "present", "all", "two_thirds")
+POLL_STATUSES = ("draft", "open", "closed")
+SPEAKER_KINDS = ("speech", "question")
+SPEAKER_STATUSES = ("waiting", "speaking", "done", "withdrawn")
+DEFAULT_OPTIONS = ["Tán thành", "Không tán thành", "Không biểu quyết"]
+
+
+class LiveState(db.Model):
+    """One row per meeting that has started: the current agenda item and what is being presented."""
+
+    __tablename__ = "live_states"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    current_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"),
+                                                        nullable=True)
+    presenting_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"),
+                                                               nullable=True)
+    presenting_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SpeakerRequest(db.Model):
+    __tablename__ = "speaker_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), nullable=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default="speech")
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    meeting: Mapped[Meeting] = relationship()
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Poll(db.Model):
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    question: Mapped[str] = mapped_column(String(1000))
+    options: Mapped[list] = mapped_column(JSON)
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    majority: Mapped[str] = mapped_column(String(20), default="simple")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Frozen at close: the counts the result was computed from, and the bases of the majority rules.
+    members_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    present_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+    meeting: Mapped[Meeting] = relationship()
+    tallies: Mapped[list[PollTally]] = relationship(cascade="all, delete-orphan", order_by="PollTally.position")
+
+
+class PollTally(db.Model):
+    """How many ballots chose one option; incremented in the same transaction as the participation."""
+
+    __tablename__ = "poll_tallies"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BallotParticipation(db.Model):
+    """That a voter voted (never what, for a secret poll): one per voter and poll."""
+
+    __tablename__ = "ballot_participations"
+    __table_args__ = (UniqueConstraint("poll_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    receipt: Mapped[str] = mapped_column(String(64))
+
+
+class NamedBallot(db.Model):
+    """What a voter chose in an open (named) poll — published with the result, so it may name them."""
+
+    __tablename__ = "named_ballots"
+    __table_args__ = (UniqueConstraint("poll_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,215 @@
+"""Electronic voting (biểu quyết): polls with statutory majorities, named or secret ballots.
+
+A ballot is counted exactly once: one participation row per voter and poll (unique in the database),
+written in the same transaction as the counter it increments; the poll row is locked while a ballot is
+cast or the poll closed, so a close racing the last ballots neither loses nor double-counts one.
+Secret polls keep counts only (see models/live.py).
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, VOTING_ROLES, BallotParticipation, Meeting, NamedBallot,
+                      Poll, PollTally, User)
+from ..models.types import utcnow
+from ..realtime.publish import publish
+from . import validation as v
+from .errors import Conflict, Invalid, NotAllowed, NotFound
+from .live import ensure_live
+from .meetings import ensure_editable
+from .permissions import require
+
+MAJORITY_LABELS = {"simple": _l("More than half of the votes cast"),
+                   "present": _l("More than half of the members present"),
+                   "all": _l("More than half of all members"),
+                   "two_thirds": _l("At least two thirds of all members")}
+
+
+def options_for(meeting: Meeting) -> list[str]:
+    return list(meeting.body.vote_options) if meeting.body is not None and meeting.body.vote_options \
+        else list(DEFAULT_OPTIONS)
+
+
+def get_poll(actor: User, poll_id) -> Poll:
+    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
+    if poll is None:
+        raise NotFound(_l("Poll not found."), code="poll_not_found")
+    require(actor, "meeting.view", poll.meeting)
+    return poll
+
+
+def _locked(poll: Poll) -> Poll:
+    """Re-read the poll under a row lock (PostgreSQL); SQLite serialises writers anyway."""
+    db.session.execute(select(Poll.id).where(Poll.id == poll.id).with_for_update())
+    db.session.refresh(poll)
+    return poll
+
+
+def create_poll(actor: User, meeting: Meeting, data: dict) -> Poll:
+    require(actor, "poll.manage", meeting)
+    ensure_editable(meeting)
+    question = v.text(data.get("question"), "question", max_length=1000)
+    options = data.get("options") or options_for(meeting)
+    if not isinstance(options, list) or not 2 <= len(options) <= 10:
+        raise Invalid(_l("A poll has between 2 and 10 options."), code="invalid_options", field="options")
+    options = [v.text(o, "options", max_length=100) for o in options]
+    if len(set(options)) != len(options):
+        raise Invalid(_l("The options must differ."), code="duplicate_options", field="options")
+    item_id = v.integer(data.get("agenda_item_id"), "agenda_item_id", required=False)
+    if item_id is not None and not any(i.id == item_id for i in meeting.items):
+        raise Invalid(_l("The agenda item is not on this meeting's agenda."), code="unknown_item",
+                      field="agenda_item_id")
+    poll = Poll(meeting_id=meeting.id, agenda_item_id=item_id, question=question, options=options,
+                secret=v.boolean(data.get("secret", False), "secret"),
+                majority=v.choice(data.get("majority") or "simple", "majority", MAJORITY_RULES), status="draft")
+    poll.tallies = [PollTally(position=i, count=0) for i in range(len(options))]
+    db.session.add(poll)
+    db.session.flush()
+    return poll
+
+
+def open_poll(actor: User, poll: Poll) -> Poll:
+    meeting = poll.meeting
+    require(actor, "poll.manage", meeting)
+    ensure_live(meeting)
+    _locked(poll)
+    if poll.status != "draft":
+        raise Conflict(_l("Only a prepared poll can be opened."), code="poll_not_draft")
+    if db.session.scalar(select(Poll.id).where(Poll.meeting_id == meeting.id, Poll.status == "open")):
+        raise Conflict(_l("Another poll is open; close it first."), code="other_poll_open")
+    poll.status, poll.opened_at = "open", utcnow()
+    db.session.flush()
+    publish(db.session, meeting, "poll.opened", {"poll": poll_json(poll)})
+    return poll
+
+
+def eligible_voters(meeting: Meeting) -> list:
+    return [p for p in meeting.participants if p.role in VOTING_ROLES and p.attendance in ("room", "online")]
+
+
+def cast_count(poll: Poll) -> int:
+    return db.session.scalar(select(db.func.count()).select_from(BallotParticipation)
+                             .where(BallotParticipation.poll_id == poll.id)) or 0
+
+
+def cast_ballot(actor: User, poll: Poll, option, key=None) -> str:
+    """Record the actor's ballot and return its receipt. Retrying with the same key returns the same
+    receipt; a second ballot, a closed poll → 409; not checked in or no voting role → 403."""
+    meeting = poll.meeting
+    require(actor, "poll.vote", meeting)
+    key = v.text(key or str(uuid.uuid4()), "key", max_length=64)
+    _locked(poll)
+    existing = db.session.scalar(select(BallotParticipation).where(BallotParticipation.poll_id == poll.id,
+                                                                   BallotParticipation.user_id == actor.id))
+    if existing is not None and existing.key == key:
+        return existing.receipt  # a retry of a ballot already counted
+    if poll.status != "open":
+        raise Conflict(_l("The poll is closed.") if poll.status == "closed" else _l("The poll is not open yet."),
+                       code="poll_closed" if poll.status == "closed" else "poll_not_open")
+    participant = meeting.participant_for(actor)
+    if participant.attendance not in ("room", "online"):
+        raise NotAllowed(_l("Check in to the session before voting."), code="not_checked_in")
+    if option not in poll.options:
+        raise Invalid(_l("“%(option)s” is not an option of this poll.", option=str(option)[:100]),
+                      code="invalid_option", field="option")
+    position = poll.options.index(option)
+    if existing is not None:
+        return _change_ballot(poll, existing, actor, position)
+    receipt = secrets.token_urlsafe(12)
+    try:
+        with db.session.begin_nested():
+            db.session.add(BallotParticipation(poll_id=poll.id, user_id=actor.id, key=key, receipt=receipt))
+    except IntegrityError:  # the same voter's other device won the race
+        raise Conflict(_l("You have already voted in this poll."), code="already_voted")
+    _count(poll, position, +1)
+    if not poll.secret:
+        db.session.add(NamedBallot(poll_id=poll.id, user_id=actor.id, position=position))
+    db.session.flush()
+    publish(db.session, meeting, "poll.progress",
+            {"poll_id": poll.id, "cast": cast_count(poll), "eligible": len(eligible_voters(meeting))})
+    return receipt
+
+
+def _change_ballot(poll: Poll, participation: BallotParticipation, actor: User, position: int) -> str:
+    body = poll.meeting.body
+    if poll.secret or body is None or not body.ballot_change_allowed:
+        raise Conflict(_l("You have already voted in this poll; a cast ballot is final."), code="already_voted")
+    ballot = db.session.scalar(select(NamedBallot).where(NamedBallot.poll_id == poll.id,
+                                                         NamedBallot.user_id == actor.id))
+    if ballot.position != position:
+        _count(poll, ballot.position, -1)
+        _count(poll, position, +1)
+        ballot.position, ballot.cast_at = position, utcnow()
+    db.session.flush()
+    return participation.receipt
+
+
+def _count(poll: Poll, position: int, delta: int) -> None:
+    db.session.execute(update(PollTally).where(PollTally.poll_id == poll.id, PollTally.position == position)
+                       .values(count=PollTally.count + delta))
+
+
+def close_poll(actor: User, poll: Poll) -> Poll:
+    """Close the poll and decide it by its majority rule; results are final."""
+    meeting = poll.meeting
+    require(actor, "poll.manage", meeting)
+    _locked(poll)
+    if poll.status != "open":
+        raise Conflict(_l("Only an open poll can be closed."), code="poll_not_open")
+    for tally in poll.tallies:
+        db.session.refresh(tally)
+    poll.status, poll.closed_at = "closed", utcnow()
+    poll.members_total = sum(1 for p in meeting.participants if p.role in VOTING_ROLES)
+    poll.present_total = len(eligible_voters(meeting))
+    poll.passed = decide(poll.majority, [t.count for t in poll.tallies], poll.members_total, poll.present_total)
+    db.session.flush()
+    payload = poll_json(poll)
+    publish(db.session, meeting, "poll.closed", {"poll": payload, "results": payload["results"],
+                                                 "passed": poll.passed})
+    return poll
+
+
+def decide(majority: str, counts: list[int], members: int, present: int) -> bool:
+    """The first option is approval ("Tán thành"); the rule says against what it must win."""
+    yes, cast = counts[0], sum(counts)
+    if majority == "simple":
+        return 2 * yes > cast
+    if majority == "present":
+        return 2 * yes > present
+    if majority == "all":
+        return 2 * yes > members
+    return 3 * yes >= 2 * members and members > 0
+
+
+def poll_json(poll: Poll, actor: User | None = None) -> dict:
+    data = {"id": poll.id, "meeting_id": poll.meeting_id, "agenda_item_id": poll.agenda_item_id,
+            "question": poll.question, "options": poll.options, "secret": poll.secret, "majority": poll.majority,
+            "status": poll.status, "cast": cast_count(poll), "eligible": len(eligible_voters(poll.meeting))}
+    if actor is not None:
+        mine = db.session.scalar(select(BallotParticipation.receipt).where(
+            BallotParticipation.poll_id == poll.id, BallotParticipation.user_id == actor.id))
+        data["voted"] = mine is not None
+    if poll.status == "closed":
+        counts = [t.count for t in poll.tallies]
+        members = poll.members_total or 0
+        data.update(results={label: count for label, count in zip(poll.options, counts)},
+                    percent_of_members={label: round(100 * c / members, 2) if members else 0.0
+                                        for label, c in zip(poll.options, counts)},
+                    members_total=members, present_total=poll.present_total, passed=poll.passed)
+        if not poll.secret:
+            ballots = db.session.scalars(select(NamedBallot).where(NamedBallot.poll_id == poll.id)
+                                         .order_by(NamedBallot.user_id))
+            data["ballots"] = [{"user_id": b.user_id, "full_name": b.user.full_name, "option": poll.options[b.position]}
+                               for b in ballots]
+    return data
+
+
+def list_polls(actor: User, meeting: Meeting) -> list[Poll]:
+    require(actor, "meeting.view", meeting)
+    return list(db.session.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))

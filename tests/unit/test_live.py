@@ -1,0 +1,193 @@
+"""The live session's rules: attendance and quorum, following the chair, speakers, and votes."""
+import pytest
+from sqlalchemy import inspect
+
+from cabinet.extensions import db
+from cabinet.models import BallotParticipation, Body, PollTally
+from cabinet.services import live, polls, speakers
+from cabinet.services.errors import Conflict, Invalid, NotAllowed, NotFound
+
+
+@pytest.fixture()
+def session(make):
+    staff, chair = make.user("secretariat"), make.user()
+    members = [make.user() for _ in range(5)]
+    guest, secretary = make.user(), make.user()
+    meeting = make.meeting(staff, status="live", items=3, participants_={
+        chair: "chair", **{m: "member" for m in members}, guest: "guest", secretary: "secretary"})
+    return {"staff": staff, "chair": chair, "members": members, "guest": guest, "secretary": secretary,
+            "meeting": meeting}
+
+
+def test_quorum_is_two_thirds_of_voting_members_by_default(session):
+    meeting, chair, members = session["meeting"], session["chair"], session["members"]
+    assert live.attendance(meeting) == {"present": 0, "expected": 6, "needed": 4, "quorum_met": False,
+                                        "online": 0, "absent": 0}
+    live.check_in(chair, meeting)
+    live.check_in(members[0], meeting, mode="online")
+    live.check_in(session["secretary"], meeting, user_id=members[1].id)
+    assert live.attendance(meeting)["present"] == 3 and not live.attendance(meeting)["quorum_met"]
+    live.check_in(session["guest"], meeting)  # guests do not count
+    live.check_in(members[2], meeting)
+    summary = live.attendance(meeting)
+    assert summary["present"] == 4 and summary["quorum_met"] and summary["online"] == 1
+    with pytest.raises(NotAllowed):
+        live.check_in(members[3], meeting, user_id=members[4].id)  # only chair, secretary, secretariat
+    with pytest.raises(Invalid):
+        live.check_in(session["chair"], meeting, user_id=members[4].id, mode="absent")  # needs a reason
+    live.check_in(session["chair"], meeting, user_id=members[4].id, mode="absent", reason="Đi công tác")
+    assert live.attendance(meeting)["absent"] == 1
+
+
+def test_check_in_only_while_live(make, session):
+    published = make.meeting(session["staff"], status="published", participants_={session["chair"]: "chair"})
+    with pytest.raises(Conflict):
+        live.check_in(session["chair"], published)
+
+
+def test_chair_moves_the_current_item(session):
+    meeting, chair = session["meeting"], session["chair"]
+    item = meeting.items[1]
+    assert live.move_current_item(chair, meeting, item.id).current_item_id == item.id
+    with pytest.raises(NotAllowed):
+        live.move_current_item(session["members"][0], meeting, item.id)
+    with pytest.raises(Invalid):
+        live.move_current_item(chair, meeting, 999999)
+
+
+def test_speaker_queue(session):
+    meeting, chair, (a, b, *_rest) = session["meeting"], session["chair"], session["members"]
+    live.move_current_item(chair, meeting, meeting.items[0].id)
+    first = speakers.request_floor(a, meeting)
+    second = speakers.request_floor(b, meeting, "question")
+    with pytest.raises(Conflict):
+        speakers.request_floor(a, meeting)
+    assert [e["user_id"] for e in speakers.speakers_json(meeting)["queue"]] == [a.id, b.id]
+    speakers.grant(chair, first, 120)
+    state = speakers.speakers_json(meeting)
+    assert state["current"]["user_id"] == a.id and state["current"]["seconds"] == 120
+    speakers.withdraw(b, second)
+    assert speakers.speakers_json(meeting)["queue"] == []
+    with pytest.raises(NotAllowed):
+        speakers.grant(b, second)
+    speakers.finish(chair, first)
+    assert speakers.speakers_json(meeting)["current"] is None
+
+
+def _present(session, count):
+    for user in [session["chair"], *session["members"]][:count]:
+        live.check_in(user, session["meeting"])
+
+
+@pytest.mark.parametrize("majority, yes, no, abstain, present, passed", [
+    ("simple", 2, 1, 1, 4, False),   # 2 of 4 cast is not more than half
+    ("simple", 3, 1, 0, 4, True),
+    ("present", 3, 0, 1, 5, True),   # 3 of 5 present
+    ("present", 2, 0, 0, 5, False),
+    ("all", 3, 0, 0, 6, False),      # 3 of 6 members is not more than half
+    ("all", 4, 1, 0, 6, True),
+    ("two_thirds", 4, 0, 0, 6, True),
+    ("two_thirds", 3, 0, 0, 6, False),
+])
+def test_majority_rules(session, majority, yes, no, abstain, present, passed):
+    _present(session, present)
+    meeting, chair = session["meeting"], session["chair"]
+    poll = polls.create_poll(chair, meeting, {"question": "Thông qua Tờ trình?", "majority": majority})
+    polls.open_poll(chair, poll)
+    voters = [chair, *session["members"]]
+    choices = ["Tán thành"] * yes + ["Không tán thành"] * no + ["Không biểu quyết"] * abstain
+    for voter, choice in zip(voters, choices):
+        polls.cast_ballot(voter, poll, choice)
+    polls.close_poll(chair, poll)
+    assert poll.passed is passed
+    result = polls.poll_json(poll)
+    assert result["results"] == {"Tán thành": yes, "Không tán thành": no, "Không biểu quyết": abstain}
+    assert result["members_total"] == 6 and result["present_total"] == present
+
+
+def test_ballot_rules(session):
+    _present(session, 3)
+    meeting, chair, members = session["meeting"], session["chair"], session["members"]
+    poll = polls.create_poll(chair, meeting, {"question": "Biểu quyết", "secret": True})
+    with pytest.raises(Conflict):
+        polls.cast_ballot(members[0], poll, "Tán thành")  # not open yet
+    polls.open_poll(chair, poll)
+    receipt = polls.cast_ballot(members[0], poll, "Tán thành", key="k-1")
+    assert polls.cast_ballot(members[0], poll, "Tán thành", key="k-1") == receipt  # a retry
+    with pytest.raises(Conflict) as second:
+        polls.cast_ballot(members[0], poll, "Không tán thành", key="k-2")
+    assert second.value.code == "already_voted"
+    with pytest.raises(NotAllowed) as absent:
+        polls.cast_ballot(members[4], poll, "Tán thành")
+    assert absent.value.code == "not_checked_in"
+    with pytest.raises(NotAllowed):
+        polls.cast_ballot(session["guest"], poll, "Tán thành")
+    with pytest.raises(NotAllowed):
+        polls.cast_ballot(session["secretary"], poll, "Tán thành")
+    with pytest.raises(Invalid):
+        polls.cast_ballot(members[1], poll, "Có lẽ")
+    polls.close_poll(chair, poll)
+    with pytest.raises(Conflict) as closed:
+        polls.cast_ballot(members[1], poll, "Tán thành")
+    assert closed.value.code == "poll_closed"
+    assert polls.cast_ballot(members[0], poll, "Tán thành", key="k-1") == receipt  # retry after close
+    assert polls.poll_json(poll)["results"]["Tán thành"] == 1
+    with pytest.raises(NotFound):
+        polls.get_poll(session["staff"], 999999)
+
+
+def test_named_ballots_may_change_only_where_the_body_allows(session):
+    _present(session, 2)
+    meeting, chair, member = session["meeting"], session["chair"], session["members"][0]
+    poll = polls.create_poll(chair, meeting, {"question": "Q", "secret": False})
+    polls.open_poll(chair, poll)
+    polls.cast_ballot(member, poll, "Tán thành", key="a")
+    with pytest.raises(Conflict):
+        polls.cast_ballot(member, poll, "Không tán thành", key="b")
+    meeting.body = Body(name="Hội đồng thử", ballot_change_allowed=True)
+    db.session.flush()
+    polls.cast_ballot(member, poll, "Không tán thành", key="b")
+    polls.close_poll(chair, poll)
+    result = polls.poll_json(poll)
+    assert result["results"] == {"Tán thành": 0, "Không tán thành": 1, "Không biểu quyết": 0}
+    assert result["ballots"] == [{"user_id": member.id, "full_name": member.full_name,
+                                  "option": "Không tán thành"}]
+
+
+def test_body_options_replace_the_default(session):
+    session["meeting"].body = Body(name="HĐND thử", vote_options=["Đồng ý", "Không đồng ý", "Ý kiến khác"])
+    poll = polls.create_poll(session["chair"], session["meeting"], {"question": "Q"})
+    assert poll.options == ["Đồng ý", "Không đồng ý", "Ý kiến khác"]
+
+
+def test_secret_ballots_cannot_be_linked_to_voters(session):
+    """Inspect the tables: nothing written for a secret poll names or orders a choice by voter."""
+    _present(session, 6)
+    meeting, chair = session["meeting"], session["chair"]
+    poll = polls.create_poll(chair, meeting, {"question": "Bầu", "secret": True})
+    polls.open_poll(chair, poll)
+    for voter, choice in zip([chair, *session["members"]], ["Tán thành", "Không tán thành"] * 3):
+        polls.cast_ballot(voter, poll, choice)
+    db.session.commit()
+    participation_columns = {c["name"] for c in inspect(db.engine).get_columns("ballot_participations")}
+    tally_columns = {c["name"] for c in inspect(db.engine).get_columns("poll_tallies")}
+    assert participation_columns == {"id", "poll_id", "user_id", "key", "receipt"}, "no choice, no time"
+    assert tally_columns == {"poll_id", "position", "count"}, "no voter, no time, no order of ballots"
+    assert db.session.query(BallotParticipation).filter_by(poll_id=poll.id).count() == 6
+    assert [t.count for t in db.session.query(PollTally).filter_by(poll_id=poll.id).order_by(PollTally.position)] \
+        == [3, 3, 0]
+    from cabinet.models import NamedBallot
+    assert db.session.query(NamedBallot).filter_by(poll_id=poll.id).count() == 0
+    polls.close_poll(chair, poll)
+    assert "ballots" not in polls.poll_json(poll)
+
+
+def test_one_open_poll_at_a_time(session):
+    chair, meeting = session["chair"], session["meeting"]
+    first = polls.create_poll(chair, meeting, {"question": "1"})
+    second = polls.create_poll(chair, meeting, {"question": "2"})
+    polls.open_poll(chair, first)
+    with pytest.raises(Conflict):
+        polls.open_poll(chair, second)
+    with pytest.raises(NotAllowed):
+        polls.create_poll(session["members"][0], meeting, {"question": "3"})
