@@ -41,4 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .cli import register_commands
     register_commands(app)
+
+    if app.config["PROXY_COUNT"]:  # behind nginx: the tablet's address, scheme and host (docs/DEPLOYMENT.md)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app

@@ -49,6 +49,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "ASYNC_MODE": env.get("CABINET_ASYNC_MODE", "threading"),
+        "PROXY_COUNT": int(env.get("CABINET_PROXY_COUNT", "0")),
         "MAX_UPLOAD_MB": int(env.get("CABINET_MAX_UPLOAD_MB", "200")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
