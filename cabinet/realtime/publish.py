@@ -36,6 +36,17 @@ def publish(session: Session, meeting: Meeting, name: str, payload: dict,
     session.info.setdefault(_PENDING, []).extend((room, name, message) for room in rooms)
 
 
+def after_commit(session: Session, callback) -> None:
+    """Run `callback()` once the transaction commits (never if it rolls back)."""
+    session.info.setdefault(_PENDING, []).append((None, callback, None))
+
+
+def announce_unnumbered(session: Session, meeting: Meeting, name: str, payload: dict) -> None:
+    """Derived information for the room (progress counts): carries the current seq, takes none."""
+    session.info.setdefault(_PENDING, []).append(
+        (room_for(meeting.id), name, {"meeting_id": meeting.id, "seq": meeting.seq, **payload}))
+
+
 def notify_user(session: Session, user_id: int, name: str, payload: dict) -> None:
     """A private event to one user's devices after commit; not numbered (the meeting's seq is shared)."""
     session.info.setdefault(_PENDING, []).append((user_room(user_id), name, payload))
@@ -44,6 +55,9 @@ def notify_user(session: Session, user_id: int, name: str, payload: dict) -> Non
 def _send_pending(session: Session) -> None:
     for room, name, message in session.info.pop(_PENDING, []):
         try:
+            if room is None:
+                name()  # an after-commit callback
+                continue
             socketio.emit(name, message, to=room)
         except Exception:  # a broken queue must not turn a committed change into an error page
             log.exception("could not emit %s to %s", name, room)

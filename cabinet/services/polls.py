@@ -18,7 +18,8 @@ from ..extensions import db
 from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, VOTING_ROLES, BallotParticipation, Meeting, NamedBallot,
                       Poll, PollTally, User)
 from ..models.types import utcnow
-from ..realtime.publish import publish
+from ..realtime import progress
+from ..realtime.publish import after_commit, announce_unnumbered, publish
 from . import validation as v
 from .errors import Conflict, Invalid, NotAllowed, NotFound
 from .live import ensure_live
@@ -131,8 +132,7 @@ def cast_ballot(actor: User, poll: Poll, option, key=None) -> str:
     if not poll.secret:
         db.session.add(NamedBallot(poll_id=poll.id, user_id=actor.id, position=position))
     db.session.flush()
-    publish(db.session, meeting, "poll.progress",
-            {"poll_id": poll.id, "cast": cast_count(poll), "eligible": len(eligible_voters(meeting))})
+    after_commit(db.session, lambda: progress.ballot_counted(poll.id))
     return receipt
 
 
@@ -170,6 +170,9 @@ def close_poll(actor: User, poll: Poll) -> Poll:
     poll.passed = decide(poll.majority, [t.count for t in poll.tallies], poll.members_total, poll.present_total)
     db.session.flush()
     payload = poll_json(poll)
+    # The last progress counts every ballot; then the result, numbered.
+    announce_unnumbered(db.session, meeting, "poll.progress",
+                        {"poll_id": poll.id, "cast": payload["cast"], "eligible": payload["eligible"]})
     publish(db.session, meeting, "poll.closed", {"poll": payload, "results": payload["results"],
                                                  "passed": poll.passed})
     return poll

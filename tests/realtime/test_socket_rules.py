@@ -90,3 +90,28 @@ def test_join_with_garbage_is_answered_not_crashed(app, make, payload):
     client = connect(app, make.user())
     answer = client.emit("join", payload, callback=True)
     assert answer["ok"] is False and answer["error"]["code"] == "meeting_not_found"
+
+
+def test_vote_progress_is_coalesced_and_the_last_count_is_complete(app, make, api):
+    from cabinet.services import live, polls
+    staff, chair = make.user("secretariat"), make.user()
+    voters = [make.user() for _ in range(8)]
+    meeting = make.meeting(staff, status="live", participants_={chair: "chair", **{v: "member" for v in voters}})
+    for person in [chair, *voters]:
+        live.check_in(person, meeting)
+    poll = polls.create_poll(chair, meeting, {"question": "Q"})
+    polls.open_poll(chair, poll)
+    db.session.commit()
+    tablet = connect(app, chair)
+    tablet.emit("join", {"meeting_id": meeting.id}, callback=True)
+    seq = meeting.seq
+    events(tablet)
+    for voter in voters:
+        assert api.as_(voter).post(f"/polls/{poll.id}/ballots", json={"option": "Tán thành"}).status_code == 201
+    assert api.as_(chair).post(f"/polls/{poll.id}/close").status_code == 200
+    received = events(tablet)
+    progress = [e["args"][0] for e in received if e["name"] == "poll.progress"]
+    assert 1 <= len(progress) < len(voters), "8 ballots, fewer progress events"
+    assert progress[-1]["cast"] == 8 and all(p["seq"] == seq for p in progress), "progress takes no seq"
+    [closed] = [e["args"][0] for e in received if e["name"] == "poll.closed"]
+    assert closed["seq"] == seq + 1 and closed["results"]["Tán thành"] == 8 and closed["passed"] is True

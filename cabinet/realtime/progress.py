@@ -1,0 +1,69 @@
+"""Coalesced "cast N of M" progress of open polls: at most a few events a second per poll, whatever
+the rate of ballots, so a vote of N tablets costs O(N) messages, not O(N²) (ARCHITECTURE.md, Fan-out).
+
+Progress is derived, not a change of state: it carries the meeting's current seq without taking a new
+one, so dropping intermediate counts never makes a tablet see a gap. `poll.closed` (numbered) carries
+the final counts, and a last progress event with every ballot goes out just before it.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..extensions import socketio
+
+log = logging.getLogger(__name__)
+INTERVAL = 0.25  # seconds between two progress events of one poll
+_dirty: set[int] = set()
+_lock = threading.Lock()
+_started = False
+
+
+def ballot_counted(poll_id: int) -> None:
+    """Called after a ballot's transaction commits; the next tick announces the new count."""
+    with _lock:
+        _dirty.add(poll_id)
+    _ensure_ticker()
+
+
+def _ensure_ticker() -> None:
+    global _started
+    with _lock:
+        if _started:
+            return
+        _started = True
+    from flask import current_app
+    socketio.start_background_task(_tick_forever, current_app._get_current_object())
+
+
+def _tick_forever(app) -> None:
+    while True:
+        socketio.sleep(INTERVAL)
+        with _lock:
+            polls = list(_dirty)
+            _dirty.clear()
+        if polls:
+            with app.app_context():
+                try:
+                    for poll_id in polls:
+                        send_progress(poll_id)
+                except Exception:  # keep ticking: one bad poll must not silence the others
+                    log.exception("poll progress failed")
+                finally:
+                    from ..extensions import db
+                    db.session.remove()
+
+
+def progress_message(poll) -> dict:
+    from ..services.polls import cast_count, eligible_voters
+    return {"meeting_id": poll.meeting_id, "seq": poll.meeting.seq, "poll_id": poll.id,
+            "cast": cast_count(poll), "eligible": len(eligible_voters(poll.meeting))}
+
+
+def send_progress(poll_id: int) -> None:
+    from ..extensions import db
+    from ..models import Poll
+    from .publish import room_for
+    poll = db.session.get(Poll, poll_id)
+    if poll is not None and poll.status == "open":
+        socketio.emit("poll.progress", progress_message(poll), to=room_for(poll.meeting_id))
