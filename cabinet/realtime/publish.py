@@ -72,3 +72,15 @@ def install() -> None:
     if not event.contains(Session, "after_commit", _send_pending):
         event.listen(Session, "after_commit", _send_pending)
         event.listen(Session, "after_soft_rollback", lambda session, previous: _drop_pending(session))
+
+
+def end_user_connections(user_id: int) -> None:
+    """A disabled account: tell its tablets the session ended, and drop its connections on this process.
+    (Connections held by other processes get the event and fail their next call; they cannot act.)"""
+    room = user_room(user_id)
+    socketio.emit("session.ended", {}, to=room)
+    server = getattr(socketio, "server", None)
+    if server is None:
+        return
+    for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+        server.disconnect(sid, namespace="/")

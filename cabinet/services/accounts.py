@@ -120,8 +120,12 @@ def update_user(actor: User, user: User, changes: dict) -> User:
 
 
 def _end_sessions(user: User) -> None:
-    """Invalidate every browser session (cookie ids embed session_version) and every API token."""
+    """Invalidate every browser session (cookie ids embed session_version), every API token, and
+    (after commit) every open Socket.IO connection."""
+    from ..realtime.publish import after_commit, end_user_connections
     user.session_version = (user.session_version or 1) + 1
+    user_id = user.id
+    after_commit(db.session, lambda: end_user_connections(user_id))
     now = utcnow()
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                            ApiToken.revoked_at.is_(None))):

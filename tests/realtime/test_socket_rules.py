@@ -115,3 +115,14 @@ def test_vote_progress_is_coalesced_and_the_last_count_is_complete(app, make, ap
     assert progress[-1]["cast"] == 8 and all(p["seq"] == seq for p in progress), "progress takes no seq"
     [closed] = [e["args"][0] for e in received if e["name"] == "poll.closed"]
     assert closed["seq"] == seq + 1 and closed["results"]["Tán thành"] == 8 and closed["passed"] is True
+
+
+def test_disabling_an_account_drops_its_live_connections(app, make):
+    admin, member = make.user("admin"), make.user()
+    meeting = make.meeting(status="published", participants_={member: "member"})
+    tablet = connect(app, member)
+    assert tablet.emit("join", {"meeting_id": meeting.id}, callback=True)["ok"]
+    events(tablet)
+    accounts.update_user(admin, member, {"active": False})
+    db.session.commit()
+    assert not tablet.is_connected()
