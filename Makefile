@@ -11,6 +11,7 @@ SERVICES_STATE ?= /tmp/cabinet-test-services
 setup: $(VENV)/.installed assets
 
 $(VENV)/.installed: setup.cfg pyproject.toml
+	bash .ci/system.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'

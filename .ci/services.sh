@@ -8,13 +8,13 @@ mkdir -p "$STATE"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
+bash "$(dirname "$0")/system.sh"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
-command -v npm >/dev/null || need+=(npm)
-fc-list 2>/dev/null | grep -qi "DejaVu Sans" || need+=(fonts-dejavu-core)
+command -v qpdf >/dev/null || need+=(qpdf)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== apt-get install ${need[*]}"
   $SUDO apt-get update -qq
