@@ -17,6 +17,7 @@ from ..models import ANNOTATION_KINDS, Annotation, Document, DocumentVersion, Us
 from ..realtime.publish import notify_user, publish
 from . import validation as v
 from .errors import Invalid, NotFound
+from .documents import get_version
 from .permissions import may, require
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -107,7 +108,8 @@ def create_annotation(actor: User, document: Document, data: dict) -> tuple[Anno
             raise Invalid(_l("This client_id is already used for another document."), code="client_id_reused",
                           field="client_id")
         return existing, False
-    version = document.current_version
+    # Drawn offline on an older version? It belongs to the version it was drawn on (its pages).
+    version = get_version(document, data.get("version_number"))
     kind = v.choice(data.get("kind"), "kind", ANNOTATION_KINDS)
     page = v.integer(data.get("page"), "page", minimum=1, maximum=version.page_count)
     annotation = Annotation(document_id=document.id, version_id=version.id, user_id=actor.id,

@@ -93,3 +93,16 @@ def test_annotated_copy_has_real_annotations_in_place(doc):
     mediabox = reader.pages[3].mediabox
     assert float(mediabox.width) > float(mediabox.height), "page 4 is the A3 landscape page"
     assert "Lê Thị An" in reader.pages[0].extract_text(), "the copy is stamped for its reader"
+
+
+def test_an_annotation_made_offline_on_an_older_version_stays_on_that_version(doc, api, make):
+    """A tablet drew on version 1 offline; meanwhile version 2 arrived. The note keeps its version."""
+    staff = api.as_(make.user("secretariat"))
+    newer = staff.post(f"/documents/{doc['id']}/versions", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(sample("to-trinh-do-thi-thong-minh.pdf")), "v2.pdf")})
+    assert newer.status_code == 201 and newer.get_json()["version"]["number"] == 2
+    made = doc["alice"].post(f"/documents/{doc['id']}/annotations", json=note(version_number=1, page=4))
+    assert made.status_code == 201 and made.get_json()["version_number"] == 1
+    assert doc["alice"].post(f"/documents/{doc['id']}/annotations", json=note(version_number=9)).status_code == 404
+    listed = doc["alice"].get(f"/documents/{doc['id']}/annotations?version=1").get_json()["items"]
+    assert [a["id"] for a in listed] == [made.get_json()["id"]]

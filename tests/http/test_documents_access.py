@@ -173,3 +173,11 @@ def test_the_viewer_page_needs_read_access(app, make, scene):
     client = app.test_client()
     factories.login(client, scene["member"])
     assert client.get(f"/documents/{scene['docs']['confidential']['id']}").status_code == 404
+    assert client.get(f"/documents/{scene['docs']['participants']['id']}").status_code == 200
+    reader = app.test_client()
+    factories.login(reader, scene["reader"])
+    page = reader.get(f"/documents/{scene['docs']['confidential']['id']}")
+    assert page.status_code == 200 and scene["docs"]["confidential"]["title"] in page.get_data(as_text=True)
+    outsider = app.test_client()
+    factories.login(outsider, scene["stranger"])
+    assert outsider.get(f"/documents/{scene['docs']['public']['id']}").status_code == 404
