@@ -90,8 +90,9 @@ def document_file(document_id):
     version = documents.get_version(document, request.args.get("version"))
     digest = documents.reader_copy(current_user, document, version)
     range_header = request.headers.get("Range", "")
-    if not range_header or range_header.replace(" ", "").startswith("bytes=0-"):
-        documents.record_read(current_user, version)  # once per opening, not per range request
+    opening = not range_header or range_header.replace(" ", "").startswith("bytes=0-")
+    if opening and request.headers.get("X-Cabinet-Prefetch") != "offline":
+        documents.record_read(current_user, version)  # once per opening; saving for offline is not reading
     commit()
     path = store().path(digest)
     if not path.exists():

@@ -32,6 +32,9 @@ from .permissions import may, require
 
 log = logging.getLogger(__name__)
 PDF_MAGIC = b"%PDF-"
+ACCESS_LABELS = {"public": _l("Public"), "participants": _l("Participants only"),
+                 "confidential": _l("Confidential (named readers)")}
+ACCESS_SHORT = {"public": _l("Public"), "participants": _l("Participants"), "confidential": _l("Confidential")}
 
 
 # --- reading -------------------------------------------------------------------------------------

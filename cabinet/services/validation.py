@@ -18,6 +18,11 @@ FIELD_LABELS = {
     "presenter": _l("Presenter"), "duration_minutes": _l("Planned minutes"), "parent_id": _l("Parent item"),
     "attending": _l("Attending"), "name": _l("Name"), "short_name": _l("Short name"), "email": _l("Email"),
     "confidential": _l("Confidential"), "active": _l("Active"), "item_id": _l("Agenda item"),
+    "question": _l("Question"), "options": _l("Options"), "majority": _l("Majority rule"), "secret": _l("Secret"),
+    "access": _l("Access"), "readers": _l("Readers"), "agenda_item_id": _l("Agenda item"), "file": _l("File"),
+    "version": _l("Version"), "client_id": _l("Client id"), "kind": _l("Kind"), "page": _l("Page"),
+    "text": _l("Text"), "color": _l("Colour"), "shared": _l("Shared"), "key": _l("Key"), "option": _l("Option"),
+    "seconds": _l("Speaking time"), "document_id": _l("Document"),
 }
 
 

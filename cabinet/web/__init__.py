@@ -15,11 +15,17 @@ log = logging.getLogger(__name__)
 def register_web(app: Flask) -> None:
     from .admin import admin_bp
     from .auth import auth_bp
+    from .documents import documents_bp
     from .meetings import meetings_bp
+    from .offline import offline_bp
+    from .uploads import uploads_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(uploads_bp)
+    app.register_blueprint(offline_bp)
 
     @app.get("/")
     def index():

@@ -4,7 +4,7 @@ The agenda editor and the participant list are in agenda.py and participants.py 
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,11 +12,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..models.types import utcnow
-from ..services import agenda, bodies, meetings, participants
+from ..services import agenda, bodies, documents, meetings, participants
 from ..api.meetings import calendar_response
+from ..api.serializers import document_json
 from ..services.meetings import MODE_LABELS
 from ..services.permissions import may, require
 from .helpers import actor, attempt, error_context, form_optional, form_text, local_input, register_filters
+from .offline import meeting_manifest
+from ..services.documents import ACCESS_SHORT
 
 meetings_bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 register_filters(meetings_bp)
@@ -125,15 +128,28 @@ def _render_detail(meeting, status: int = 200, **extra):
     replies = Counter(p.rsvp for p in meeting.participants)
     rsvp_counts = [(state, replies[state]) for state in ("attending", "declined", "pending")
                    if replies[state]]
+    tree = agenda.agenda_tree(user, meeting)
+    docs = [document_json(user, d) for d in documents.list_for_meeting(user, meeting)]
+    docs_by_item, shown_items = defaultdict(list), _item_ids(tree)
+    for doc in docs:  # under its agenda item; the meeting's own documents under None
+        docs_by_item[doc["agenda_item_id"] if doc["agenda_item_id"] in shown_items else None].append(doc)
+    # An invited member's tablet keeps an upcoming meeting for reading offline.
+    offline_plan = meeting_manifest(user, meeting, docs) if me and meetings.is_upcoming(meeting, utcnow()) else None
+    manage_documents = may(user, "document.manage", meeting)
     return render_template(
-        "meetings/detail.html", meeting=meeting, me=me, moves=moves,
-        tree=agenda.agenda_tree(user, meeting),
+        "meetings/detail.html", meeting=meeting, me=me, moves=moves, tree=tree,
+        docs=docs, docs_by_item=docs_by_item, offline_plan=offline_plan, access_short=ACCESS_SHORT,
         can={"edit": may(user, "meeting.edit", meeting) and editable,
              "delete": may(user, "meeting.delete", meeting) and meeting.status == "draft",
              "agenda": may(user, "agenda.edit", meeting) and editable,
              "participants": may(user, "participants.manage", meeting) and editable,
-             "rsvp": may(user, "meeting.rsvp", meeting) and meeting.status in participants.RSVP_OPEN_STATUSES},
+             "rsvp": may(user, "meeting.rsvp", meeting) and meeting.status in participants.RSVP_OPEN_STATUSES,
+             "upload": manage_documents and editable, "reads": manage_documents},
         rsvp_values=rsvp_values, rsvp_counts=rsvp_counts, **_labels(), **extra), status
+
+
+def _item_ids(tree) -> set[int]:
+    return {node.item.id for top in tree for node in (top, *top.children)}
 
 
 @meetings_bp.get("/<int:meeting_id>")

@@ -37,7 +37,8 @@ def sync_playwright_factory():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
     playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    if not (ROOT / "static" / "vendor" / "sortablejs" / "sortable.esm.js").exists():
+    vendor = ROOT / "static" / "vendor"
+    if not all((vendor / f).exists() for f in ("sortablejs/sortable.esm.js", "pdfjs/pdf.mjs", "pdfjs/pdf.worker.mjs")):
         pytest.fail("static/vendor/ is empty: run `sh static/install-vendor.sh` (npm ci + copy) first")
     return playwright.sync_playwright
 
@@ -86,10 +87,69 @@ def shoot():
     """shoot(page, "name"): save the page at 768×1024 and 1024×768 under test-output/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> None:
+    def take(page, name: str, settle_ms: int = 0) -> None:
+        """settle_ms: time for a page that lays itself out again on resize (the PDF viewer re-renders)."""
         for label, size in (("768x1024", PORTRAIT), ("1024x768", LANDSCAPE)):
             page.set_viewport_size(size)
+            if settle_ms:
+                page.wait_for_timeout(settle_ms)
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
         page.set_viewport_size(PORTRAIT)
+        if settle_ms:
+            page.wait_for_timeout(settle_ms)
 
     return take
+
+
+# --- helpers for the document tests ----------------------------------------------------------------
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+    return playwright_expect(locator)
+
+
+def log_in(page, username: str) -> None:
+    """Log in through the login page (Vietnamese) and land on "my meetings"."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Cuộc họp của tôi")).to_be_visible()
+
+
+def log_out(page) -> None:
+    page.locator("[data-test=logout]").click()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+
+
+def api_client(server, username: str):
+    """A requests session with a Bearer token for `username`, and the user's JSON (to set things up fast)."""
+    import requests
+
+    session = requests.Session()
+    answer = session.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD},
+                          timeout=10)
+    answer.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return session, answer.json()["user"]
+
+
+def published_meeting(server, title: str, members: dict[str, str], items: list[str]) -> int:
+    """A meeting made by the secretariat through the API: agenda items, participants ({username: role}), published."""
+    from datetime import datetime, timedelta, timezone
+
+    secretariat, _ = api_client(server, "vanphong")
+    api = f"{server.url}/api/v1"
+    starts = (datetime.now(timezone.utc) + timedelta(days=10)).replace(microsecond=0)
+    meeting = secretariat.post(f"{api}/meetings", json={"title": title, "starts_at": starts.isoformat(),
+                                                         "location": "Phòng họp số 1"}, timeout=10)
+    meeting.raise_for_status()
+    meeting_id = meeting.json()["id"]
+    for item in items:
+        secretariat.post(f"{api}/meetings/{meeting_id}/agenda", json={"title": item}, timeout=10).raise_for_status()
+    for username, role in members.items():
+        user_id = api_client(server, username)[1]["id"]
+        secretariat.post(f"{api}/meetings/{meeting_id}/participants", json={"user_id": user_id, "role": role},
+                         timeout=10).raise_for_status()
+    secretariat.post(f"{api}/meetings/{meeting_id}/publish", timeout=10).raise_for_status()
+    return meeting_id

@@ -110,6 +110,7 @@ def test_reads_are_tracked_and_new_versions_flagged(api, scene):
     member = api.as_(scene["member"])
     member.get(f"/documents/{doc['id']}/file")
     member.get(f"/documents/{doc['id']}/file", headers={"Range": "bytes=500-600"})  # same opening
+    member.get(f"/documents/{doc['id']}/file", headers={"X-Cabinet-Prefetch": "offline"})  # saved, not read
     reads = api.as_(scene["staff"]).get(f"/documents/{doc['id']}/reads").get_json()["items"]
     assert [(r["full_name"], r["version"], r["opens"]) for r in reads] == [("Trần Thị Mai", 1, 1)]
     new = api.as_(scene["staff"]).post(f"/documents/{doc['id']}/versions", content_type="multipart/form-data",

@@ -4,6 +4,7 @@ import pytest
 from cabinet.extensions import db
 
 from .. import factories
+from ..documents_helpers import SAMPLES
 from .test_permissions_matrix import ROLES, _expected
 
 PAGES = [
@@ -19,6 +20,12 @@ PAGES = [
     ("published", "/meetings/{m}/participants",
      "403 anonymous=302 admin=200 secretariat=200 archivist=404 stranger=404"),
     ("published", "/meetings/{m}/calendar.ics", "200 anonymous=302 archivist=404 stranger=404"),
+    ("published", "/meetings/{m}/documents/new",
+     "403 anonymous=302 admin=200 secretariat=200 archivist=404 stranger=404"),
+    ("published", "/documents/{doc}/reads", "403 anonymous=302 admin=200 secretariat=200 archivist=404 stranger=404"),
+    ("published", "/documents/{doc}", "200 anonymous=302 archivist=404 stranger=404"),
+    ("-", "/offline", "200 anonymous=302"),
+    ("-", "/sw.js", "200"),
     ("-", "/admin/users", "403 anonymous=302 admin=200"),
     ("-", "/admin/users/new", "403 anonymous=302 admin=200"),
     ("-", "/admin/bodies", "403 anonymous=302 admin=200"),
@@ -36,6 +43,11 @@ def test_pages_by_role(app, make, people):
     meetings = {status: make.meeting(people["secretariat"], status=status, participants_={
         people["chair"]: "chair", people["member"]: "member", people["guest"]: "guest"})
         for status in ("draft", "published", "closed")}
+    from cabinet.services import documents
+    with (SAMPLES / "to-trinh-do-thi-thong-minh.pdf").open("rb") as stream:
+        document = documents.upload_document(people["secretariat"], meetings["published"], stream,
+                                             filename="to-trinh.pdf", access="participants")
+    db.session.commit()
     failures = []
     for role in ROLES:
         client = app.test_client()
@@ -43,7 +55,7 @@ def test_pages_by_role(app, make, people):
             factories.login(client, people[role])
         for status, path, table in PAGES:
             meeting = meetings.get(status)
-            url = path.format(m=meeting.id, item=meeting.items[0].id) if meeting else path
+            url = path.format(m=meeting.id, item=meeting.items[0].id, doc=document.id) if meeting else path
             expected = _expected(table)[role]
             response = client.get(url)
             if response.status_code != expected:

@@ -1,0 +1,214 @@
+// Uploading PDFs (secretariat): the documents of a meeting (templates/documents/upload.html) and a new
+// version of one document (templates/documents/reads.html).
+//
+// A form marked data-upload sends each chosen file in its own multipart request to data-upload-url
+// (POST /api/v1/meetings/<id>/documents or /api/v1/documents/<id>/versions), with the session cookie and
+// the X-CSRFToken header. Each file gets a line in the list with a <progress class="upload-progress">
+// (XHR upload.onprogress); a finished one becomes li.upload-done with a link to the document, a refused
+// one li.upload-failed with the server's message ({"error": {"code", "message"}}). The server checks
+// everything (size, PDF, encryption, access); this script only carries the files and the answers.
+
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+}
+
+function sizeLabel(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1).replace(".", ",")} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+// The fields sent with each file: everything in the form but the file input; readers as "1,2,3".
+function fieldsOf(form, fileInput, single) {
+  const fields = [];
+  const readers = [];
+  for (const [name, value] of new FormData(form)) {
+    if (name === fileInput.name || name === "csrf_token") continue;
+    if (name === "readers") readers.push(value);
+    else if (name === "title" && !single) continue;  // several files: each is titled by its name
+    else if (value !== "") fields.push([name, value]);
+  }
+  const access = form.querySelector("[name=access]");
+  if (readers.length && access?.value === "confidential") fields.push(["readers", readers.join(",")]);
+  return fields;
+}
+
+function messageOf(xhr, texts) {
+  try {
+    const body = JSON.parse(xhr.responseText);
+    if (body?.error?.message) return body.error.message;
+  } catch {
+    // not JSON (a proxy's page, a cut connection): the generic message below
+  }
+  if (xhr.status === 413) return texts.tooLarge;
+  return xhr.status ? `${texts.failed} (${xhr.status})` : texts.network;
+}
+
+function send(url, file, fields, onProgress) {
+  return new Promise((resolve) => {
+    const body = new FormData();
+    body.append("file", file, file.name);
+    for (const [name, value] of fields) body.append(name, value);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("X-CSRFToken", csrfToken);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded, event.total);
+    });
+    xhr.addEventListener("load", () => resolve(xhr));
+    xhr.addEventListener("error", () => resolve(xhr));
+    xhr.addEventListener("abort", () => resolve(xhr));
+    xhr.send(body);
+  });
+}
+
+function wire(form) {
+  const fileInput = form.querySelector("input[type=file]");
+  const submit = form.querySelector("[type=submit]");
+  const list = document.getElementById(form.dataset.uploadList);
+  const texts = {
+    sending: form.dataset.textSending,
+    done: form.dataset.textDone,
+    failed: form.dataset.textFailed,
+    network: form.dataset.textNetwork,
+    tooLarge: form.dataset.textTooLarge,
+    pages: form.dataset.textPages,
+    version: form.dataset.textVersion,
+    summary: form.dataset.textSummary,
+  };
+  const summary = document.getElementById(form.dataset.uploadSummary);
+  wireChoices(form);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const files = [...fileInput.files];
+    if (!files.length) {
+      fileInput.click();  // nothing chosen yet: open the picker
+      return;
+    }
+    const fields = fieldsOf(form, fileInput, files.length === 1);
+    submit.disabled = true;
+    form.dataset.state = "sending";
+    if (summary) summary.hidden = true;
+    let ok = 0;
+    for (const file of files) {
+      const item = el("li", "upload-item");
+      const head = el("div", "upload-item__head");
+      head.append(el("span", "upload-item__name", file.name), el("span", "upload-item__size", sizeLabel(file.size)));
+      const progress = el("progress", "upload-progress");
+      progress.max = 100;
+      progress.value = 0;
+      progress.setAttribute("aria-label", `${texts.sending} ${file.name}`);
+      const note = el("p", "upload-item__note", texts.sending);
+      item.append(head, progress, note);
+      list.append(item);
+      list.hidden = false;
+
+      const xhr = await send(form.dataset.uploadUrl, file, fields, (loaded, total) => {
+        progress.value = Math.round((100 * loaded) / total);
+      });
+      progress.value = 100;
+      if (xhr.status === 201) {
+        ok += 1;
+        const documentJson = JSON.parse(xhr.responseText);
+        item.classList.add("upload-done");
+        note.textContent = "";
+        const link = el("a", "upload-item__link", documentJson.title);
+        link.href = `/documents/${documentJson.id}`;
+        const version = documentJson.version || {};
+        const facts = [format(texts.version, { n: version.number ?? 1 })];
+        if (version.page_count) facts.push(format(texts.pages, { n: version.page_count }));
+        note.classList.add("upload-item__note--done");
+        note.append(el("span", "upload-item__ok", texts.done), link, el("span", "upload-item__facts", facts.join(" · ")));
+      } else {
+        item.classList.add("upload-failed");
+        note.textContent = messageOf(xhr, texts);
+        note.setAttribute("role", "alert");
+        progress.remove();
+      }
+    }
+    fileInput.value = "";
+    fileInput.dispatchEvent(new Event("change", { bubbles: true }));
+    form.dataset.state = "done";
+    submit.disabled = false;
+    if (summary) {
+      summary.textContent = format(texts.summary, { ok, total: files.length });
+      summary.hidden = false;
+    }
+    syncTitle(form);
+    if (ok && form.dataset.reloadOnDone === "true") window.location.reload();
+  });
+}
+
+// The title is for one file only; the readers' list matters only for confidential documents; a document
+// of a confidential agenda item cannot be public (the server says so too; here it is simply not offered).
+function syncTitle(form) {
+  const fileInput = form.querySelector("input[type=file]");
+  const title = form.querySelector("input[name=title]");
+  const hint = form.querySelector("[data-title-many]");
+  if (!title) return;
+  const many = fileInput.files.length > 1;
+  title.disabled = many;
+  if (hint) hint.hidden = !many;
+}
+
+// The big "choose files" area: shows what was chosen, and takes files dropped on it (desktop).
+function wirePicker(form) {
+  const fileInput = form.querySelector("input[type=file]");
+  const zone = form.querySelector("[data-filepick]");
+  const chosen = form.querySelector("[data-filepick-chosen]");
+  if (!zone || !chosen) return;
+  const show = () => {
+    const names = [...fileInput.files].map((file) => file.name);
+    if (!names.length) chosen.textContent = chosen.dataset.textNone;
+    else if (names.length === 1) chosen.textContent = names[0];
+    else chosen.textContent = `${format(chosen.dataset.textMany, { n: names.length })}: ${names.join(", ")}`;
+    zone.classList.toggle("has-files", names.length > 0);
+  };
+  fileInput.addEventListener("change", show);
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("is-over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("is-over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("is-over");
+    if (!event.dataTransfer?.files.length) return;
+    fileInput.files = event.dataTransfer.files;
+    fileInput.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  show();
+}
+
+function wireChoices(form) {
+  wirePicker(form);
+  const fileInput = form.querySelector("input[type=file]");
+  const access = form.querySelector("select[name=access]");
+  const item = form.querySelector("select[name=agenda_item_id]");
+  const readers = form.querySelector("[data-readers]");
+  const sync = () => {
+    syncTitle(form);
+    if (readers && access) readers.hidden = access.value !== "confidential";
+    if (access && item) {
+      const confidentialItem = item.selectedOptions[0]?.dataset.confidential === "true";
+      const publicOption = access.querySelector("option[value=public]");
+      if (publicOption) publicOption.disabled = confidentialItem;
+      if (confidentialItem && access.value === "public") access.value = "participants";
+    }
+  };
+  form.addEventListener("change", sync);
+  fileInput.addEventListener("change", sync);
+  sync();
+}
+
+document.querySelectorAll("form[data-upload]").forEach(wire);
