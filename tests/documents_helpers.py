@@ -4,9 +4,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+# shared/ lies beside the checkout, for developers and CI alike (../shared/samples).
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-if not SAMPLES.exists():  # CI lays shared/ beside the clone; a developer checkout has it at ../shared
-    SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 
 
 def sample(name: str) -> bytes:
