@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import resource
 import subprocess
 import sys
+import threading
 
 log = logging.getLogger(__name__)
 MEMORY_LIMIT = 1536 * 1024 * 1024  # bytes of address space for the child
 CPU_SECONDS = 120
+# At most this many children at once per server process (each may need several times a file's size in
+# memory); the rest wait their turn. Under eventlet the semaphore is green, so waiting blocks nobody else.
+_slots = threading.BoundedSemaphore(int(os.environ.get("CABINET_PDF_WORKERS") or os.cpu_count() or 2))
 
 
 class WorkerFailed(Exception):
@@ -24,8 +29,9 @@ def _limits():
 def run_pdf_worker(job: dict, timeout: float = 180) -> dict:
     """Send `job` to `python -m cabinet.pdf.worker`; return its answer (may contain "refused")."""
     try:
-        result = subprocess.run([sys.executable, "-m", "cabinet.pdf.worker"], input=json.dumps(job),
-                                capture_output=True, text=True, timeout=timeout, preexec_fn=_limits)
+        with _slots:
+            result = subprocess.run([sys.executable, "-m", "cabinet.pdf.worker"], input=json.dumps(job),
+                                    capture_output=True, text=True, timeout=timeout, preexec_fn=_limits)
     except subprocess.TimeoutExpired:
         log.warning("pdf worker timed out on %s", job.get("command"))
         raise WorkerFailed("timeout")

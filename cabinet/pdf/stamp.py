@@ -35,16 +35,13 @@ def font_path() -> str:
 
 def _stamp_source(text: str) -> tuple[bytes, float, float]:
     """A one-page PDF holding just the stamp text, sized to it: (pdf bytes, width, height)."""
-    probe = FPDF(unit="pt")
-    probe.add_font("Stamp", fname=font_path())
-    probe.set_font("Stamp", size=FONT_SIZE)
-    width, height = probe.get_string_width(text) + 4, FONT_SIZE * 1.5
-    pdf = FPDF(unit="pt", format=(width, height))
+    pdf = FPDF(unit="pt")
     pdf.set_margin(0)
     pdf.set_auto_page_break(False)
-    pdf.add_font("Stamp", fname=font_path())
-    pdf.add_page()
+    pdf.add_font("Stamp", fname=font_path())  # loaded once: measuring and drawing share it
     pdf.set_font("Stamp", size=FONT_SIZE)
+    width, height = pdf.get_string_width(text) + 4, FONT_SIZE * 1.5
+    pdf.add_page(format=(width, height))
     pdf.set_text_color(150, 30, 30)
     with pdf.local_context(fill_opacity=0.4):
         pdf.text(2, FONT_SIZE * 1.1, text)

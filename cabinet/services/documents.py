@@ -253,33 +253,42 @@ def reader_copy(actor: User, document: Document, version: DocumentVersion) -> st
                                                            StampedCopy.user_id == actor.id))
     if existing is not None and store().exists(existing.sha256):
         return existing.sha256
+    # Stamping takes a child process a second or more: give the database connection back meanwhile, or
+    # fifty readers opening a document together would exhaust the pool. (Nothing is pending here: the
+    # callers read only before this point.)
+    now = utcnow()
+    version_id, actor_id, source_digest, text = version.id, actor.id, version.sha256, stamp_text(actor, now)
+    db.session.commit()
     files = store()
     scratch = files.scratch()
     try:
         target = scratch / "stamped.pdf"
-        now = utcnow()
         try:
-            answer = run_pdf_worker({"command": "stamp", "source": str(files.path(version.sha256)),
-                                     "target": str(target), "text": stamp_text(actor, now)})
+            answer = run_pdf_worker({"command": "stamp", "source": str(files.path(source_digest)),
+                                     "target": str(target), "text": text})
         except WorkerFailed:
             answer = {"refused": "worker_failed"}
         if answer.get("refused"):
             # Never fall back to the unstamped file: a confidential copy must name its reader.
-            log.error("stamping version %s failed: %s", version.id, answer)
+            log.error("stamping version %s failed: %s", version_id, answer)
             raise Unavailable(_l("The copy for you could not be prepared. Please try again."),
                               code="stamp_failed")
         digest = files.put_file(target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    existing = db.session.scalar(select(StampedCopy).where(StampedCopy.version_id == version_id,
+                                                           StampedCopy.user_id == actor_id))
+    if existing is not None and store().exists(existing.sha256):
+        return existing.sha256  # the same reader's other request got there first: use theirs
     if existing is not None:
         existing.sha256, existing.stamped_at = digest, now
     else:
         try:
             with db.session.begin_nested():
-                db.session.add(StampedCopy(version_id=version.id, user_id=actor.id, sha256=digest, stamped_at=now))
-        except IntegrityError:  # the same reader's other request got there first: use theirs
-            return db.session.scalar(select(StampedCopy.sha256).where(StampedCopy.version_id == version.id,
-                                                                      StampedCopy.user_id == actor.id))
+                db.session.add(StampedCopy(version_id=version_id, user_id=actor_id, sha256=digest, stamped_at=now))
+        except IntegrityError:
+            return db.session.scalar(select(StampedCopy.sha256).where(StampedCopy.version_id == version_id,
+                                                                      StampedCopy.user_id == actor_id))
     return digest
 
 
