@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
     from .admin import admin_bp
     from .auth import auth_bp
     from .documents import documents_bp
+    from .live import live_bp
     from .meetings import meetings_bp
     from .offline import offline_bp
     from .uploads import uploads_bp
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(live_bp)
 
     @app.get("/")
     def index():
