@@ -3,14 +3,11 @@ import os
 
 
 def prepare_eventlet() -> None:
-    """Green the standard library and the PostgreSQL driver so one slow query cannot stall every tablet."""
+    """Green the standard library and the PostgreSQL driver, so one slow query cannot stall every
+    tablet: eventlet's monkey_patch also makes psycopg2 cooperative (its `psycopg` patch, on by default;
+    tests/realtime/test_eventlet_server.py shows a request waiting on a lock while others are answered)."""
     import warnings
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")  # known: ARCHITECTURE.md
     import eventlet
     eventlet.monkey_patch()
     os.environ["CABINET_ASYNC_MODE"] = "eventlet"
-    try:
-        from psycogreen.eventlet import patch_psycopg
-        patch_psycopg()
-    except ImportError:  # psycopg2 absent: SQLite only
-        pass
