@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import shutil
+from urllib.parse import quote
 
 from flask import current_app, jsonify, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..pdf.runner import WorkerFailed, run_pdf_worker
 from ..services import annotations, documents, meetings
 from ..services.errors import BadInput, Unavailable
 from ..storage import store
@@ -108,7 +110,6 @@ def document_file(document_id):
 @api_bp.get("/documents/<int:document_id>/annotated.pdf")
 def annotated_copy(document_id):
     """The reader's copy (stamped where the access level asks) with their annotations as PDF annotations."""
-    from ..pdf.runner import WorkerFailed, run_pdf_worker
     document = documents.get_document(current_user, document_id)
     version = documents.get_version(document, request.args.get("version"))
     digest = documents.reader_copy(current_user, document, version)
@@ -136,7 +137,6 @@ def annotated_copy(document_id):
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
     return quote(text, safe="")
 
 

@@ -1,8 +1,13 @@
 """Domain objects to the JSON shapes of API.md (shared by REST and Socket.IO)."""
 from __future__ import annotations
 
-from ..models import AgendaItem, Body, Meeting, Participant, User
+from ..extensions import db
+from ..models import AgendaItem, Body, LiveState, Meeting, Participant, Poll, User
+from ..services import documents, live, polls, speakers
 from ..services.agenda import AgendaNode, agenda_tree
+from ..services.documents import last_read_version
+from ..services.errors import NotFound
+from ..services.permissions import may
 
 
 def iso(value):
@@ -56,10 +61,6 @@ def meeting_json(actor: User, meeting: Meeting, *, detail: bool = False) -> dict
 
 def state_json(actor: User, meeting: Meeting) -> dict:
     """The live snapshot tablets load on join and after a seq gap (state.seq: the last event included)."""
-    from ..extensions import db
-    from ..models import LiveState, Poll
-    from ..services import documents, live, polls, speakers
-    from ..services.errors import NotFound
     state = db.session.get(LiveState, meeting.id)
     presenting = None
     if state is not None and state.presenting_document_id:
@@ -85,8 +86,6 @@ def version_json(version) -> dict:
 
 
 def document_json(actor: User, document) -> dict:
-    from ..services.documents import last_read_version
-    from ..services.permissions import may
     last_read = last_read_version(actor, document)
     current = document.current_version
     data = {"id": document.id, "meeting_id": document.meeting_id, "agenda_item_id": document.agenda_item_id,
@@ -100,7 +99,6 @@ def document_json(actor: User, document) -> dict:
 
 
 def _name(user_id: int) -> str:
-    from ..extensions import db
     user = db.session.get(User, user_id)
     return user.full_name if user else ""
 
