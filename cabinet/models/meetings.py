@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -43,7 +43,15 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="Participant.id")
 
     def participant_for(self, user: User) -> Participant | None:
-        return next((p for p in self.participants if p.user_id == user.id), None)
+        """One indexed lookup, unless the participant list is loaded already: a council of 500 must not
+        load 500 rows to check one tablet's rights (every ballot asks)."""
+        if "participants" in self.__dict__ or self.id is None:
+            return next((p for p in self.participants if p.user_id == user.id), None)
+        session = object_session(self)
+        if session is None:
+            return next((p for p in self.participants if p.user_id == user.id), None)
+        return session.scalar(select(Participant).where(Participant.meeting_id == self.id,
+                                                        Participant.user_id == user.id))
 
 
 class AgendaItem(db.Model):

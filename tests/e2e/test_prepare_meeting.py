@@ -137,6 +137,8 @@ def test_secretariat_prepares_and_member_replies(page, shoot):
     last_row.locator("[data-test=move-up]").focus()
     page.keyboard.press("Enter")
     expect(flash(page)).to_contain_text(f"Đã chuyển vị trí nội dung “{ITEMS[2]}”.")
+    # Let the page's scripts finish starting (the editor marks itself ready) before walking with Tab.
+    expect(page.locator("[data-agenda-editor]")).to_have_attribute("data-state", "ready")
     moved = page.locator("[data-test=agenda-edit-list] > li", has=page.get_by_text(ITEMS[2], exact=True))
     expect(moved).to_be_focused()  # the keyboard user stays on the item just moved …
     page.keyboard.press("Tab")
