@@ -522,6 +522,22 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
+def settle(server: ServerProcess, threads: int, limit: float = 90.0) -> float:
+    """After a mass disconnect: wait (at most `limit` s) until the server is back to about its baseline
+    thread count and answers /healthz within a second; a threaded server needs a while to unwind."""
+    started = time.time()
+    time.sleep(2.0)
+    while time.time() - started < limit:
+        try:
+            quick = requests.get(server.url + "/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            quick = False
+        if quick and server.threads() <= threads + 20:
+            break
+        time.sleep(1.0)
+    return time.time() - started
+
+
 def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
     result = {"mode": mode, "steps": [], "storms": [], "notes": []}
     server = ServerProcess(mode, env, data / f"server-{mode}.log")
@@ -607,7 +623,7 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                   f"invited in {step['invite_seconds']:.1f} s, connected and joined in {step['connect_seconds']:.1f} s; "
                   f"RSS {step['rss_kib'] / 1024:.0f} MiB; load {step['load_before']:.1f}", flush=True)
 
-            latencies, post_ms, missed = [], [], 0
+            latencies, post_ms, missed, firsts, spreads = [], [], 0, [], []
             profiler.start(f"moves-{n}")
             cpu_before, clients_before = server.cpu_seconds(), clients.cpu_seconds()
             try:
@@ -616,9 +632,13 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                     post_ms.append((done - sent) * 1000)
                     answers = clients.everyone("wait", {"event": "agenda.current", "key": [setup["session_id"], seq],
                                                         "idxs": None, "timeout": args.timeout}, args.timeout + 30)
+                    arrivals = [t for answer in answers for _, t in answer["received"]]
                     for answer in answers:
-                        latencies.extend((t - sent) * 1000 for _, t in answer["received"])
                         missed += len(answer["expected"]) - len(answer["received"])
+                    latencies.extend((t - sent) * 1000 for t in arrivals)
+                    if arrivals:
+                        firsts.append((min(arrivals) - sent) * 1000)
+                        spreads.append((max(arrivals) - min(arrivals)) * 1000)
                     time.sleep(args.pause)
                 step["dropped_in_moves"] = drops_so_far()[0] - drops_after
             except (requests.RequestException, RuntimeError) as err:
@@ -629,7 +649,8 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
             step["clients_cpu_ms_per_move"] = (clients.cpu_seconds() - clients_before) * 1000 / max(1, len(post_ms))
             step.update(moves=len(post_ms), samples=len(latencies), missed=missed,
                         p50=pct(latencies, 0.5), p99=pct(latencies, 0.99),
-                        max=max(latencies, default=float("nan")), post_p50=pct(post_ms, 0.5))
+                        max=max(latencies, default=float("nan")), post_p50=pct(post_ms, 0.5),
+                        first_p50=pct(firsts, 0.5), spread_p50=pct(spreads, 0.5))
             if latencies:
                 print(f"[{mode}] N={n}: {len(post_ms)} moves, p50 {step['p50']:.1f} ms, p99 {step['p99']:.1f} ms, "
                       f"max {step['max']:.1f} ms, missed {missed}; POST p50 {step['post_p50']:.0f} ms, "
@@ -648,7 +669,7 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
         if args.storm:
             # The vote, on its own: every tablet disconnects, then the voters connect to the vote's meeting.
             clients.everyone("disconnect_all", {}, 60)
-            time.sleep(2.0)
+            result["settle_seconds"] = settle(server, result["baseline_threads"])
             voters = [(i, tokens[i]) for i in range(args.storm)]
             for number, via in enumerate(args.ballots):
                 before = drops_so_far()[0]
@@ -770,7 +791,15 @@ def machine() -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "-"
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "mem_gib": mem / 1024 / 1024,
+    def git(*command):
+        try:
+            return subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.rstrip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "cabinet", "migrations").splitlines()]
+    code = (git("rev-parse", "--short", "HEAD") or "?") + (
+        f" plus uncommitted changes to {', '.join(changed)}" if changed else "")
+    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "mem_gib": mem / 1024 / 1024, "code": code,
             "kernel": platform.release(), "python": platform.python_version(), "versions": versions,
             "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0]}
 
@@ -824,7 +853,8 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
         f"Machine: {info['nproc']} cores ({info['cpu']}), {info['mem_gib']:.1f} GiB RAM, Linux {info['kernel']}, "
         f"Python {info['python']}, RLIMIT_NOFILE {info['nofile']}. "
         "Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + ". "
-        f"Database: SQLite on {filesystem(args.data_dir)}. Run took {elapsed / 60:.1f} minutes.", "",
+        f"Database: SQLite on {filesystem(args.data_dir)}. Code: {info['code']}. "
+        f"Run took {elapsed / 60:.1f} minutes.", "",
         "```sh", ".venv/bin/python bench/live.py " + " ".join(sys.argv[1:]), "```", "",
         f"One server process on loopback; {args.procs} client processes (asyncio, python-socketio AsyncClient, "
         "websocket transport, one token and one user per tablet) on the same cores as the server, so latencies "
@@ -832,26 +862,32 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
         "added between steps) and N tablets connected and joined (`join` → state); tablets are added (and those "
         "the server dropped are reconnected), never all reconnected. Dropped = connections the server closed "
         f"during the step. Latency = the chair's POST /agenda/current sent → a tablet's `agenda.current` handler "
-        f"ran, over every (tablet, move) pair, {args.moves} moves per N, {args.pause} s apart. CPU per move = "
+        f"ran, over every (tablet, move) pair, {args.moves} moves per N, {args.pause} s apart; first tablet, "
+        "first → last tablet and POST (how long the chair's POST took) are medians over the moves. CPU per move = "
         "utime+stime of the server (and of the client processes) over the moves ÷ moves. KiB / tablet = (VmRSS "
         "with N tablets − VmRSS with one tablet) ÷ (N − 1). Load = the machine's 1-minute load average when the "
-        "step began (anything above ~2 means other work was competing for the 2 cores).", ""]
+        "step began: other work competing for the 2 cores, but also, in threading mode, the server's own "
+        "thousands of threads.", ""]
     for res in results:
         lines += [f"{h2} {res['mode']}", ""]
         if "baseline_rss_kib" in res:
             lines += [f"Baseline (one tablet): RSS {res['baseline_rss_kib'] / 1024:.1f} MiB, "
-                      f"{res['baseline_threads']} threads.", ""]
+                      f"{res['baseline_threads']} threads."
+                      + (f" After the steps, every tablet disconnected; the server took {res['settle_seconds']:.0f} s "
+                         "to be back to its baseline threads and answer /healthz within 1 s."
+                         if "settle_seconds" in res else ""), ""]
         if res["steps"]:
             lines += ["| N | connected | dropped | connect + join (s) | moves | samples | missed | p50 (ms) | p99 (ms) | "
-                      "max (ms) | POST p50 (ms) | CPU / move, server + clients (ms) | RSS (MiB) | KiB / tablet | "
-                      "threads | load |",
-                      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                      "max (ms) | first tablet (ms) | first → last tablet (ms) | POST (ms) | "
+                      "CPU / move, server + clients (ms) | RSS (MiB) | KiB / tablet | threads | load |",
+                      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for s in res["steps"]:
                 lines.append(
                     f"| {s['n']} | {s['connected']} | {s['dropped'] + s.get('dropped_in_moves', 0)} | "
                     f"{fmt(s['connect_seconds'], 1)} | {s.get('moves', 0)} | "
                     f"{s.get('samples', 0)} | {s.get('missed', 0)} | {fmt(s.get('p50'), 1)} | {fmt(s.get('p99'), 1)} | "
-                    f"{fmt(s.get('max'), 1)} | {fmt(s.get('post_p50'), 1)} | {fmt(s.get('cpu_ms_per_move'))} + "
+                    f"{fmt(s.get('max'), 1)} | {fmt(s.get('first_p50'), 1)} | {fmt(s.get('spread_p50'), 1)} | "
+                    f"{fmt(s.get('post_p50'), 1)} | {fmt(s.get('cpu_ms_per_move'))} + "
                     f"{fmt(s.get('clients_cpu_ms_per_move'))} | {s['rss_kib'] / 1024:.1f} | "
                     f"{fmt(s['kib_per_tablet'], 1)} | {s['threads']} | {s['load_before']:.1f} |")
             lines.append("")
@@ -906,7 +942,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds for one connect, call or broadcast")
     parser.add_argument("--give-up", type=int, default=20,
                         help="failed connections or drops per client process before a step stops connecting")
-    parser.add_argument("--connect-budget", type=float, default=150.0,
+    parser.add_argument("--connect-budget", type=float, default=120.0,
                         help="seconds a step may spend connecting tablets before it stops")
     parser.add_argument("--ballot-timeout", type=float, default=30.0, help="seconds a voter waits for the ack")
     parser.add_argument("--data-parent", type=Path, default=None,
