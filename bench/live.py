@@ -234,8 +234,27 @@ def client_main(conn, url: str) -> None:
 
 
 async def _client_loop(conn, url: str) -> None:
+    import logging
+
     import aiohttp
     import socketio
+
+    why: dict[str, int] = {}  # what engine.io's client said when a connection ended, counted
+
+    class Why(logging.Handler):
+        def emit(self, record):
+            text = record.getMessage()
+            if "packet queue is empty" in text:  # the write loop waited 30 s for something to send
+                text = ("no PING from the server for 30 s (python-engineio's client gives up after "
+                        "max(pingInterval, pingTimeout) + 5 s; a browser waits pingInterval + pingTimeout = 45 s)")
+            if "abort" in text or "PING" in text:
+                why[text[:200]] = why.get(text[:200], 0) + 1
+
+    engineio_log = logging.getLogger("engineio.client")
+    engineio_log.setLevel(logging.INFO)  # AsyncClient(logger=False) keeps a level already set
+    engineio_log.propagate = False
+    engineio_log.addHandler(Why())
+    logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
 
     loop = asyncio.get_running_loop()
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
@@ -372,7 +391,8 @@ async def _client_loop(conn, url: str) -> None:
 
     async def status():
         return {"connected": len(tablets), "drops": len(drops), "lost": sorted(dropped),
-                "reasons": sorted(set(r.split(" ", 1)[1] for r in drops))[:3], "last_drops": drops[-3:]}
+                "reasons": sorted(set(r.split(" ", 1)[1] for r in drops))[:3], "last_drops": drops[-3:],
+                "why": why}
 
     async def quit_all():
         async def one(sio):
@@ -603,8 +623,15 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
 
         def drops_so_far():
             statuses = clients.everyone("status", {}, 30)
-            return (sum(s["drops"] for s in statuses), sum(s["connected"] for s in statuses),
-                    sorted({r for s in statuses for r in s["reasons"]}))
+            why: dict[str, int] = {}
+            for s in statuses:
+                for text, count in s["why"].items():
+                    why[text] = why.get(text, 0) + count
+            reasons = sorted({r for s in statuses for r in s["reasons"]})
+            if why:  # engine.io's own words, with counts since the start (read loop ends, client side)
+                reasons.append("; ".join(f"{count} × “{text}”" for text, count in
+                                         sorted(why.items(), key=lambda kv: -kv[1])[:3]))
+            return sum(s["drops"] for s in statuses), sum(s["connected"] for s in statuses), reasons
 
         for n in sorted(set(args.n)):
             step = {"n": n, "load_before": loadavg()}
@@ -662,7 +689,7 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                                              f"{live} of {n} tablets connected; {step['failed']} failed to connect or "
                                              f"join, {step['skipped']} not tried (--give-up {args.give_up} or "
                                              f"--connect-budget {args.connect_budget:.0f} s reached), "
-                                             f"{step['dropped']} dropped by the server meanwhile; failures e.g. "
+                                             f"{step['dropped']} dropped meanwhile; failures e.g. "
                                              f"{step['failures_sample']}; drops: {step['drop_reasons']}"))
                 break
 
@@ -860,8 +887,9 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
         "websocket transport, one token and one user per tablet) on the same cores as the server, so latencies "
         "include the clients' own time to read and dispatch. For each N the session has N members invited (rows "
         "added between steps) and N tablets connected and joined (`join` → state); tablets are added (and those "
-        "the server dropped are reconnected), never all reconnected. Dropped = connections the server closed "
-        f"during the step. Latency = the chair's POST /agenda/current sent → a tablet's `agenda.current` handler "
+        "the server dropped are reconnected), never all reconnected. Dropped = connections that ended during the "
+        "step without the client asking (the server closed them, or the client gave up waiting for the server's "
+        f"PING). Latency = the chair's POST /agenda/current sent → a tablet's `agenda.current` handler "
         f"ran, over every (tablet, move) pair, {args.moves} moves per N, {args.pause} s apart; first tablet, "
         "first → last tablet and POST (how long the chair's POST took) are medians over the moves. CPU per move = "
         "utime+stime of the server (and of the client processes) over the moves ÷ moves. KiB / tablet = (VmRSS "
@@ -921,7 +949,7 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
                       f"| `poll.opened` p99 after the open POST | {fmt(st['opened_p99'])} ms |",
                       f"| voters' tablets connecting and joining first | {fmt(st['connect_seconds'], 1)} s"
                       f"{' (reconnecting those the last storm dropped)' if st['reconnected'] else ''} |",
-                      f"| tablets dropped by the server during the storm | {st.get('dropped', 0)} |", ""]
+                      f"| tablets dropped during the storm | {st.get('dropped', 0)} |", ""]
         lines += ["Goals:", ""] + goals(args, res) + [""]
         if res["notes"]:
             lines += ["Notes:", ""] + [f"- {note}" for note in res["notes"]] + [""]
