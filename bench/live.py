@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/live.py                       # defaults: N = 100 500 1000 2000, eventlet + threading
     .venv/bin/python bench/live.py --n 100 500 --moves 10 --modes eventlet
-    .venv/bin/python bench/live.py --modes eventlet-maxsize --ballots socket rest --append
+    .venv/bin/python bench/live.py --modes eventlet --ballots socket rest --append
     .venv/bin/python bench/live.py --data-parent /dev/shm   # SQLite on tmpfs: no fsync in the numbers
 
 Needs the `test` extra plus aiohttp (python-socketio's AsyncClient runs on it); --profile needs py-spy.
@@ -38,9 +38,7 @@ spent, in a step) or the chair's POST fails, the steps stop there and the result
 and why; the vote storm still runs.
 
 Server modes: `eventlet` = `cabinet serve` as shipped; `threading` = CABINET_ASYNC_MODE=threading with
-Werkzeug's threaded server (socketio.run(allow_unsafe_werkzeug=True)); `eventlet-maxsize` = the same app
-on eventlet with eventlet.wsgi's `max_size` raised from its default 1024 to 10000 (a what-if: every
-websocket holds one green thread of that pool, which `cabinet serve` does not size).
+Werkzeug's threaded server (socketio.run(allow_unsafe_werkzeug=True)).
 Results go to bench/results/live.md (and stdout).
 """
 from __future__ import annotations
@@ -73,7 +71,7 @@ ITEMS = 12
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 GIVEN = ["Thị Thu Hà", "Văn Bình", "Minh Khôi", "Thị Ngọc Ánh", "Quốc Việt"]
 RESULTS = ROOT / "bench" / "results" / "live.md"
-MODES = ("eventlet", "threading", "eventlet-maxsize")
+MODES = ("eventlet", "threading")
 
 
 def pct(values, q):
@@ -157,15 +155,6 @@ app = create_app()
 socketio.run(app, host="127.0.0.1", port={port}, allow_unsafe_werkzeug=True)
 """
 
-EVENTLET_MAXSIZE_SERVER = """
-from cabinet.serving import prepare_eventlet
-prepare_eventlet()
-from cabinet import create_app
-from cabinet.extensions import socketio
-app = create_app()
-socketio.run(app, host="127.0.0.1", port={port}, log_output=True, max_size=10000)
-"""
-
 
 class ServerProcess:
     def __init__(self, mode: str, env: dict, log_path: Path):
@@ -179,7 +168,7 @@ class ServerProcess:
             self.env["CABINET_ASYNC_MODE"] = "threading"
             self.command = [sys.executable, "-c", THREADING_SERVER.format(port=self.port)]
         else:
-            self.command = [sys.executable, "-c", EVENTLET_MAXSIZE_SERVER.format(port=self.port)]
+            raise ValueError(mode)
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> "ServerProcess":

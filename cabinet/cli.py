@@ -65,14 +65,16 @@ def demo(samples):
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-def serve(host, port):
+@click.option("--max-connections", default=10000, type=int, show_default=True,
+              help="Connections served at once; each tablet's websocket holds one (eventlet's default: 1024).")
+def serve(host, port, max_connections):
     """Run the production server (eventlet) in the foreground."""
     from .extensions import socketio
     app = current_app._get_current_object()
     if app.config["ASYNC_MODE"] != "eventlet":
         raise click.ClickException("serve needs CABINET_ASYNC_MODE=eventlet (set by `cabinet serve`)")
     click.echo(f"Cabinet listening on http://{host}:{port}/")
-    socketio.run(app, host=host, port=port, log_output=True)
+    socketio.run(app, host=host, port=port, log_output=True, max_size=max_connections)
 
 
 def register_commands(app) -> None:

@@ -1,5 +1,6 @@
 """The one place that imports eventlet: the production entry points (wsgi.py, `cabinet serve`)."""
 import os
+import resource
 
 
 def prepare_eventlet() -> None:
@@ -11,3 +12,12 @@ def prepare_eventlet() -> None:
     import eventlet
     eventlet.monkey_patch()
     os.environ["CABINET_ASYNC_MODE"] = "eventlet"
+    allow_many_connections()
+
+
+def allow_many_connections() -> None:
+    """Each tablet holds a socket: lift the soft open-files limit (often 1024) to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))

@@ -1,4 +1,5 @@
-"""Real servers for tests: `cabinet serve` (eventlet) in a subprocess on a free port."""
+"""Real servers for tests: `cabinet serve` (eventlet) in a subprocess on a free port, or the same app in
+the threading async mode (Werkzeug's threaded server: real concurrency between requests)."""
 from __future__ import annotations
 
 import os
@@ -31,8 +32,16 @@ def run_cabinet(env: dict, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+THREADED_SERVER = """
+from cabinet import create_app
+from cabinet.extensions import socketio
+socketio.run(create_app(), host="127.0.0.1", port={port}, allow_unsafe_werkzeug=True)
+"""
+
+
 class Server:
-    """`cabinet serve` on a free port; `stop()` ends it, `start()` starts it again on the same port."""
+    """`cabinet serve` on a free port (CABINET_ASYNC_MODE=threading in `env`: the threaded server);
+    `stop()` ends it, `start()` starts it again on the same port."""
 
     def __init__(self, env: dict, log_path: Path):
         self.env, self.log_path = env, log_path
@@ -42,8 +51,10 @@ class Server:
 
     def start(self, timeout: float = 30) -> "Server":
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen([CABINET, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                        env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-c", THREADED_SERVER.format(port=self.port)] \
+            if self.env.get("CABINET_ASYNC_MODE") == "threading" \
+            else [CABINET, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -6,7 +6,9 @@ import math
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import VOTING_ROLES, LiveState, Meeting, User
+from sqlalchemy import func, select
+
+from ..models import VOTING_ROLES, LiveState, Meeting, Participant, User
 from ..models.types import utcnow
 from ..realtime.publish import publish
 from . import validation as v
@@ -31,16 +33,25 @@ def live_state(meeting: Meeting) -> LiveState:
     return state
 
 
+def voting_counts(meeting: Meeting) -> dict[str, int]:
+    """Voting members by attendance, counted by the database: every join and every ballot asks, and a
+    council of 500 must not load 500 rows each time."""
+    rows = db.session.execute(select(Participant.attendance, func.count())
+                              .where(Participant.meeting_id == meeting.id, Participant.role.in_(VOTING_ROLES))
+                              .group_by(Participant.attendance))
+    return {state: count for state, count in rows}
+
+
 def attendance(meeting: Meeting) -> dict:
     """Present / expected voting members and whether the quorum is met."""
-    voters = [p for p in meeting.participants if p.role in VOTING_ROLES]
-    present = sum(1 for p in voters if p.attendance in ("room", "online"))
+    counts = voting_counts(meeting)
+    expected = sum(counts.values())
+    present = counts.get("room", 0) + counts.get("online", 0)
     ratio = meeting.body.quorum_ratio if meeting.body is not None else DEFAULT_QUORUM
-    needed = math.ceil(round(ratio * len(voters), 6))
-    return {"present": present, "expected": len(voters), "needed": needed,
-            "quorum_met": bool(voters) and present >= needed,
-            "online": sum(1 for p in voters if p.attendance == "online"),
-            "absent": sum(1 for p in voters if p.attendance == "absent")}
+    needed = math.ceil(round(ratio * expected, 6))
+    return {"present": present, "expected": expected, "needed": needed,
+            "quorum_met": expected > 0 and present >= needed,
+            "online": counts.get("online", 0), "absent": counts.get("absent", 0)}
 
 
 def check_in(actor: User, meeting: Meeting, user_id=None, mode: str = "room", reason: str = "") -> dict:
@@ -53,7 +64,8 @@ def check_in(actor: User, meeting: Meeting, user_id=None, mode: str = "room", re
     else:
         require(actor, "meeting.attendance", meeting)
         target_id = v.integer(user_id, "user_id")
-        target = next((p for p in meeting.participants if p.user_id == target_id), None)
+        target = db.session.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
+                                                             Participant.user_id == target_id))
         if target is None:
             raise Invalid(_l("This person is not invited to the meeting."), code="not_participant",
                           field="user_id")

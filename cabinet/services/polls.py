@@ -15,14 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, VOTING_ROLES, BallotParticipation, Meeting, NamedBallot,
+from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, BallotParticipation, Meeting, NamedBallot,
                       Poll, PollTally, User)
 from ..models.types import utcnow
 from ..realtime import progress
 from ..realtime.publish import after_commit, announce_unnumbered, publish
 from . import validation as v
 from .errors import Conflict, Invalid, NotAllowed, NotFound
-from .live import ensure_live
+from .live import ensure_live, voting_counts
 from .meetings import ensure_editable
 from .permissions import require
 
@@ -46,8 +46,14 @@ def get_poll(actor: User, poll_id) -> Poll:
 
 
 def _locked(poll: Poll) -> Poll:
-    """Re-read the poll under a row lock (PostgreSQL); SQLite serialises writers anyway."""
-    db.session.execute(select(Poll.id).where(Poll.id == poll.id).with_for_update())
+    """Re-read the poll holding a lock that keeps other ballots and the close out until commit: a row lock
+    on PostgreSQL; on SQLite (which has no row locks, and whose driver starts a transaction only at the
+    first write) a no-op write, so the database's write lock is held before the poll is read."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Poll).where(Poll.id == poll.id).values(status=Poll.status)
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(Poll.id).where(Poll.id == poll.id).with_for_update())
     db.session.refresh(poll)
     return poll
 
@@ -90,8 +96,10 @@ def open_poll(actor: User, poll: Poll) -> Poll:
     return poll
 
 
-def eligible_voters(meeting: Meeting) -> list:
-    return [p for p in meeting.participants if p.role in VOTING_ROLES and p.attendance in ("room", "online")]
+def eligible_count(meeting: Meeting) -> int:
+    """Checked-in members with a voting role: those who may vote now."""
+    counts = voting_counts(meeting)
+    return counts.get("room", 0) + counts.get("online", 0)
 
 
 def cast_count(poll: Poll) -> int:
@@ -123,10 +131,14 @@ def cast_ballot(actor: User, poll: Poll, option, key=None) -> str:
     if existing is not None:
         return _change_ballot(poll, existing, actor, position)
     receipt = secrets.token_urlsafe(12)
+    # No savepoint: SQLite's driver would commit the participation apart from the count. Under the lock
+    # a second ballot finds `existing`; the constraint is the last line of defence, and then nothing of
+    # this transaction has been written yet.
+    db.session.add(BallotParticipation(poll_id=poll.id, user_id=actor.id, key=key, receipt=receipt))
     try:
-        with db.session.begin_nested():
-            db.session.add(BallotParticipation(poll_id=poll.id, user_id=actor.id, key=key, receipt=receipt))
-    except IntegrityError:  # the same voter's other device won the race
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
         raise Conflict(_l("You have already voted in this poll."), code="already_voted")
     _count(poll, position, +1)
     if not poll.secret:
@@ -165,8 +177,9 @@ def close_poll(actor: User, poll: Poll) -> Poll:
     for tally in poll.tallies:
         db.session.refresh(tally)
     poll.status, poll.closed_at = "closed", utcnow()
-    poll.members_total = sum(1 for p in meeting.participants if p.role in VOTING_ROLES)
-    poll.present_total = len(eligible_voters(meeting))
+    counts = voting_counts(meeting)
+    poll.members_total = sum(counts.values())
+    poll.present_total = counts.get("room", 0) + counts.get("online", 0)
     poll.passed = decide(poll.majority, [t.count for t in poll.tallies], poll.members_total, poll.present_total)
     db.session.flush()
     payload = poll_json(poll)
@@ -193,7 +206,7 @@ def decide(majority: str, counts: list[int], members: int, present: int) -> bool
 def poll_json(poll: Poll, actor: User | None = None) -> dict:
     data = {"id": poll.id, "meeting_id": poll.meeting_id, "agenda_item_id": poll.agenda_item_id,
             "question": poll.question, "options": poll.options, "secret": poll.secret, "majority": poll.majority,
-            "status": poll.status, "cast": cast_count(poll), "eligible": len(eligible_voters(poll.meeting))}
+            "status": poll.status, "cast": cast_count(poll), "eligible": eligible_count(poll.meeting)}
     if actor is not None:
         mine = db.session.scalar(select(BallotParticipation.receipt).where(
             BallotParticipation.poll_id == poll.id, BallotParticipation.user_id == actor.id))
