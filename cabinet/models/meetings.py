@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event, select
+from sqlalchemy.orm import Mapped, lazyload, mapped_column, object_session, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -50,8 +50,19 @@ class Meeting(db.Model):
         session = object_session(self)
         if session is None:
             return next((p for p in self.participants if p.user_id == user.id), None)
-        return session.scalar(select(Participant).where(Participant.meeting_id == self.id,
-                                                        Participant.user_id == user.id))
+        cache = self.__dict__.setdefault("_participant_by_user", {})  # permission checks ask several times;
+        # forgotten whenever the meeting is expired (every commit), see _forget_participants below
+        if user.id not in cache:
+            cache[user.id] = session.scalar(  # the user is in the session already: no join to load it again
+                select(Participant).options(lazyload(Participant.user))
+                .where(Participant.meeting_id == self.id, Participant.user_id == user.id))
+        return cache[user.id]
+
+
+@event.listens_for(Meeting, "expire")
+def _forget_participants(meeting: Meeting | None, _attributes) -> None:
+    if meeting is not None:  # None: the instance was already garbage-collected
+        meeting.__dict__.pop("_participant_by_user", None)
 
 
 class AgendaItem(db.Model):
