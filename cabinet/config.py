@@ -77,6 +77,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ARGON2_TIME_COST": int(env.get("CABINET_ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_KIB": int(env.get("CABINET_ARGON2_MEMORY_KIB", "65536")),
         "API_TOKEN_DAYS": int(env.get("CABINET_API_TOKEN_DAYS", "30")),
+        # RFC 3161 time-stamping of signatures, when a time-stamping authority is configured.
+        "TSA_URL": env.get("CABINET_TSA_URL") or None,
+        # The issuing body printed on minutes of meetings that belong to no body.
+        "ORGANISATION": env.get("CABINET_ORGANISATION", "Hội đồng nhân dân thành phố Thanh Hóa"),
+        "ORGANISATION_PLACE": env.get("CABINET_ORGANISATION_PLACE", "Thanh Hóa"),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)

@@ -110,6 +110,31 @@ def _list(name):
 
 
 # (method, path, summary, request schema, success status, response schema, error statuses)
+MINUTES_SCHEMAS = {
+    "Minutes": _obj({"id": INT, "meeting_id": INT, "status": {"enum": ["draft", "signing", "signed"]},
+                     "revision": INT, "content": {"type": "object", "description": "header fields, opening, "
+                                                   "closing, items[{item_id, title, conclusion}], record"},
+                     "next_signer": {"enum": ["secretary", "chair", None]}, "may_edit": BOOL,
+                     "signatures": {"type": "array", "items": _obj({"role": STR, "signer": STR, "signed_at": TIME,
+                                                                    "sha256": STR, "certificate": STR})},
+                     "revisions": {"type": "array", "items": _obj({"number": INT, "change": STR,
+                                                                   "created_at": TIME, "author": STR})},
+                     "pdf_url": STR}),
+    "MinutesEdit": _obj({"base_revision": INT, "issuer_parent": STR, "issuer": STR, "number": STR, "place": STR,
+                         "date": {"type": "string", "format": "date"}, "subject": STR, "location": STR,
+                         "opening": STR, "closing": STR, "refresh_record": BOOL,
+                         "conclusions": {"type": "object", "additionalProperties": STR,
+                                         "description": "agenda item id → sanitised HTML"}}),
+    "RevisionInput": _obj({"revision": INT}, ("revision",)),
+    "CorrectionInput": _obj({"reason": STR}, ("reason",)),
+    "SignInput": _obj({"passphrase": STR}, ("passphrase",)),
+    "VerifyUpload": _obj({"file": {"type": "string", "format": "binary"}}, ("file",)),
+    "VerifyReport": _obj({"signed": BOOL, "signatures": {"type": "array", "items": _obj({
+        "field": STR, "signer": STR, "subject": STR, "signed_at": TIME, "intact": BOOL, "valid": BOOL,
+        "trusted": BOOL, "coverage": STR, "modified_after": BOOL, "summary": STR})}}),
+}
+SCHEMAS.update(MINUTES_SCHEMAS)
+
 ROUTES = [
     ("post", "/auth/token", "Exchange username and password for a Bearer token", "TokenInput", 201, "Token",
      (400, 401, 415, 429)),
@@ -204,6 +229,24 @@ ROUTES = [
      "ballot or closed poll → 409; absent or not entitled → 403", "BallotInput", 201, "Receipt",
      (400, 403, 404, 409, 422)),
     ("get", "/openapi.json", "This document", None, 200, {"type": "object"}, ()),
+    ("post", "/meetings/{meeting_id}/minutes", "Draft the minutes from the meeting record (secretary, secretariat)",
+     None, 201, "Minutes", (403, 404, 409)),
+    ("get", "/meetings/{meeting_id}/minutes", "The meeting's minutes", None, 200, "Minutes", (404,)),
+    ("get", "/minutes/{minutes_id}", "Minutes with revisions and signatures", None, 200, "Minutes", (404,)),
+    ("put", "/minutes/{minutes_id}", "Save edits as a new revision; `base_revision` guards against overwriting",
+     "MinutesEdit", 200, "Minutes", (403, 404, 409, 422)),
+    ("post", "/minutes/{minutes_id}/restore", "Copy an older revision forward", "RevisionInput", 200, "Minutes",
+     (403, 404, 409, 422)),
+    ("post", "/minutes/{minutes_id}/correction", "Unlock signed minutes as a new revision needing new signatures",
+     "CorrectionInput", 200, "Minutes", (403, 404, 409, 422)),
+    ("post", "/minutes/{minutes_id}/sign", "Sign as the next signer (secretary, then chair): PAdES",
+     "SignInput", 200, "Minutes", (400, 403, 404, 409)),
+    ("get", "/minutes/{minutes_id}/pdf", "The PDF/A-3b minutes: the signed file, or a draft rendering", None, 200,
+     "pdf", (404, 503)),
+    ("post", "/minutes/{minutes_id}/preview", "A draft PDF of unsaved edits (nothing stored)", "MinutesEdit", 200,
+     "pdf", (403, 404, 422, 503)),
+    ("post", "/verify", "Signature report of any PDF", "multipart:VerifyUpload", 200, "VerifyReport",
+     (400, 401, 413, 415)),
 ]
 
 

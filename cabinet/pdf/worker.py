@@ -23,6 +23,9 @@ def main() -> int:
         elif command == "annotate":
             from .annotate import write_annotations
             answer = {"written": write_annotations(Path(job["source"]), Path(job["target"]), job["notes"])}
+        elif command == "render_minutes":
+            from .minutes import render_minutes_pdf
+            answer = render_minutes_pdf(job["html"], Path(job["static_dir"]), Path(job["target"]), job["attachments"])
         else:
             answer = {"refused": "unknown_command"}
     except Exception as err:  # noqa: BLE001 — every failure becomes an answer the server can act on

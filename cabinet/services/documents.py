@@ -82,7 +82,7 @@ def reads_of(actor: User, document: Document) -> list[DocumentRead]:
 
 # --- uploading -----------------------------------------------------------------------------------
 
-def _receive(stream: BinaryIO, scratch: Path) -> Path:
+def receive_upload(stream: BinaryIO, scratch: Path) -> Path:
     """Copy the upload to disk, refusing it as soon as it passes the size limit (memory stays flat)."""
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     path, size = scratch / "upload.pdf", 0
@@ -107,7 +107,7 @@ def _checked_pdf(stream: BinaryIO) -> tuple[str, int, int, list[str]]:
     files = store()
     scratch = files.scratch()
     try:
-        received = _receive(stream, scratch)
+        received = receive_upload(stream, scratch)
         cleaned = scratch / "cleaned.pdf"
         try:
             answer = run_pdf_worker({"command": "inspect", "source": str(received), "target": str(cleaned)})

@@ -110,6 +110,12 @@ RULES: dict[str, Callable] = {
     "document.manage": lambda user, obj: is_secretariat(user),
     "document.read": lambda user, obj: _may_read_document(user, obj),
     "annotation.edit": lambda user, obj: obj.user_id == user.id and _may_read_document(user, obj.document),
+    "minutes.view": lambda user, obj: _may_view_meeting(user, _meeting_of(obj)),
+    "minutes.manage": lambda user, obj: is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "secretary",
+    "minutes.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) in ("secretary", "chair"),
+    "dossier.export": lambda user, obj: is_secretariat(user) or (is_archivist(user) and _meeting_of(obj).status
+                                                                 == "closed"),
+    "archive.search": lambda user, _: is_secretariat(user) or is_archivist(user),
 }
 
 

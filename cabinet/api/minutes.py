@@ -1,0 +1,117 @@
+"""Minutes over REST: draft from the record, edit in revisions, preview, sign, download; verify any PDF."""
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..services import meetings, minutes, minutes_signing
+from ..services.errors import BadInput, NotFound
+from ..services.permissions import may
+from . import api_bp, commit, json_body
+
+
+def minutes_json(actor, record) -> dict:
+    current = record.current
+    return {"id": record.id, "meeting_id": record.meeting_id, "status": record.status,
+            "revision": current.number, "content": current.content,
+            "next_signer": minutes_signing.next_signer_role(record),
+            "may_edit": may(actor, "minutes.manage", record.meeting),
+            "signatures": [{"role": s.role, "signer": s.signer_name, "signed_at": s.signed_at.isoformat(),
+                            "sha256": s.sha256, "certificate": s.certificate_subject} for s in current.signatures],
+            "revisions": [{"number": r.number, "change": r.change, "created_at": r.created_at.isoformat(),
+                           "author": r.author.full_name if r.author else None,
+                           "signed_by": [s.role for s in r.signatures]} for r in record.revisions],
+            "pdf_url": f"/api/v1/minutes/{record.id}/pdf"}
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@api_bp.post("/meetings/<int:meeting_id>/minutes")
+def generate_minutes(meeting_id):
+    record = minutes.generate_minutes(current_user, meetings.get_meeting(current_user, meeting_id))
+    commit()
+    return jsonify(minutes_json(current_user, record)), 201
+
+
+@api_bp.get("/meetings/<int:meeting_id>/minutes")
+def minutes_of_meeting(meeting_id):
+    meeting = meetings.get_meeting(current_user, meeting_id)
+    record = minutes.minutes_of(meeting)
+    if record is None:
+        raise NotFound(_l("This meeting has no minutes yet."), code="minutes_not_found")
+    return jsonify(minutes_json(current_user, minutes.get_minutes(current_user, record.id)))
+
+
+@api_bp.get("/minutes/<int:minutes_id>")
+def get_minutes(minutes_id):
+    return jsonify(minutes_json(current_user, minutes.get_minutes(current_user, minutes_id)))
+
+
+@api_bp.put("/minutes/<int:minutes_id>")
+def edit_minutes(minutes_id):
+    data = json_body()
+    record = minutes.get_minutes(current_user, minutes_id)
+    minutes.edit_minutes(current_user, record, data, data.get("base_revision"))
+    commit()
+    return jsonify(minutes_json(current_user, record))
+
+
+@api_bp.post("/minutes/<int:minutes_id>/restore")
+def restore_revision(minutes_id):
+    record = minutes.get_minutes(current_user, minutes_id)
+    minutes.restore_revision(current_user, record, json_body().get("revision"))
+    commit()
+    return jsonify(minutes_json(current_user, record))
+
+
+@api_bp.post("/minutes/<int:minutes_id>/correction")
+def open_correction(minutes_id):
+    record = minutes.get_minutes(current_user, minutes_id)
+    minutes.open_correction(current_user, record, json_body().get("reason"))
+    commit()
+    return jsonify(minutes_json(current_user, record))
+
+
+@api_bp.post("/minutes/<int:minutes_id>/sign")
+def sign_minutes(minutes_id):
+    record = minutes.get_minutes(current_user, minutes_id)
+    minutes_signing.sign_minutes(current_user, record, json_body().get("passphrase"))
+    commit()
+    return jsonify(minutes_json(current_user, record))
+
+
+@api_bp.get("/minutes/<int:minutes_id>/pdf")
+def minutes_pdf(minutes_id):
+    """The signed file once anyone signed; before that a fresh rendering marked as a draft."""
+    record = minutes.get_minutes(current_user, minutes_id)
+    signed = minutes_signing.signed_pdf(record)
+    if signed is not None:
+        return _pdf(signed, f"bien-ban-{record.meeting_id}-r{record.current.number}.pdf")
+    data, _layout = minutes.render_pdf(record.current, draft=True)
+    return _pdf(data, f"bien-ban-{record.meeting_id}-du-thao.pdf")
+
+
+@api_bp.post("/minutes/<int:minutes_id>/preview")
+def preview_minutes(minutes_id):
+    """The PDF of unsaved edits (the editor's live preview); nothing is stored."""
+    record = minutes.get_minutes(current_user, minutes_id)
+    data = json_body()
+    revision = minutes.preview_revision(current_user, record, data)
+    pdf, _layout = minutes.render_pdf(revision, draft=True)
+    return _pdf(pdf, "preview.pdf")
+
+
+@api_bp.post("/verify")
+def verify_pdf():
+    """Anyone logged in: the signature report of an uploaded PDF."""
+    from ..services.verification import verify_upload
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadInput(_l("Choose a PDF file to verify."), code="file_missing", field="file")
+    return jsonify(verify_upload(upload.stream))

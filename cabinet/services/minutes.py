@@ -1,0 +1,272 @@
+"""Minutes (biên bản): drafted from the meeting record, edited in revisions, rendered as PDF/A-3b,
+signed by the secretary and then the chair (PAdES, the second as an incremental update).
+
+Content of a revision (JSON): header fields (issuer_parent, issuer, number, place, date, subject,
+location), opening and closing (sanitised HTML), one entry per agenda item with its conclusion
+(sanitised HTML), and `record`: what the system recorded (services/minutes_record.py), which the
+secretary does not edit and which travels inside the PDF as `record.json`.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import nh3
+from markupsafe import Markup
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Meeting, Minutes, MinutesRevision, User
+from ..models.types import utcnow
+from ..pdf.runner import WorkerFailed, run_pdf_worker
+from ..realtime.publish import publish
+from . import validation as v
+from .errors import Conflict, Invalid, NotFound, Unavailable
+from .minutes_record import RULE_LABELS, SPEAKER_KIND_LABELS, date_line, local, percent, record_of
+from .permissions import require
+
+SESSION_HELD = ("live", "adjourned", "closed")
+RICH_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "blockquote"}
+HEADER_FIELDS = {"issuer_parent": 200, "issuer": 200, "number": 50, "place": 100, "subject": 500, "location": 300}
+MAX_HTML = 100_000
+
+
+def clean_html(value, field: str) -> str:
+    """Rich text from the editor, reduced to paragraphs, emphasis and lists (nothing active survives)."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_HTML:
+        raise Invalid(_l("The text is too long or not text."), code="invalid_text", field=field)
+    return nh3.clean(value, tags=RICH_TAGS, attributes={}, link_rel=None).strip()
+
+
+def plain_text(content: dict) -> str:
+    """Every word of the minutes, for the archive's full-text search."""
+    parts = [content.get(k, "") for k in HEADER_FIELDS] + [content.get("opening", ""), content.get("closing", "")]
+    for item in content.get("items", []):
+        parts += [item.get("title", ""), item.get("conclusion", "")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", " ".join(parts))).strip()
+
+
+def get_minutes(actor: User, minutes_id) -> Minutes:
+    minutes = db.session.get(Minutes, minutes_id) if isinstance(minutes_id, int) else None
+    if minutes is None:
+        raise NotFound(_l("Minutes not found."), code="minutes_not_found")
+    require(actor, "minutes.view", minutes.meeting)
+    return minutes
+
+
+def minutes_of(meeting: Meeting) -> Minutes | None:
+    return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
+
+
+def _locked(minutes: Minutes) -> Minutes:
+    """Hold the minutes row until commit (a no-op write: a row lock on PostgreSQL, the write lock on SQLite),
+    so two editors or two signers cannot both act on the same revision."""
+    db.session.execute(update(Minutes).where(Minutes.id == minutes.id).values(status=Minutes.status)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(minutes)
+    return minutes
+
+
+def generate_minutes(actor: User, meeting: Meeting) -> Minutes:
+    """The first draft, from what the system recorded; once per meeting (edit it afterwards)."""
+    require(actor, "minutes.manage", meeting)
+    if meeting.status not in SESSION_HELD:
+        raise Conflict(_l("Minutes are drafted once the session has started."), code="session_not_held")
+    if minutes_of(meeting) is not None:
+        raise Conflict(_l("This meeting already has minutes; edit them instead."), code="minutes_exist")
+    record = record_of(meeting)
+    body = meeting.body
+    content = {
+        "issuer_parent": "", "issuer": (body.name if body else current_app.config["ORGANISATION"]).upper(),
+        "number": f"…/BB-{body.short_name}" if body and body.short_name else "…/BB",
+        "place": current_app.config["ORGANISATION_PLACE"], "date": local(record["meeting"]["starts_at"]).date().isoformat(),
+        "subject": meeting.title, "location": meeting.location,
+        "opening": "", "closing": "",
+        "items": [{"item_id": i["item_id"], "title": i["title"], "conclusion": ""} for i in record["items"]],
+        "record": record}
+    minutes = Minutes(meeting_id=meeting.id, status="draft")
+    minutes.revisions.append(MinutesRevision(number=1, content=content, text=plain_text(content),
+                                             author_id=actor.id, change="Drafted from the meeting record"))
+    db.session.add(minutes)
+    db.session.flush()
+    _announce(minutes)
+    return minutes
+
+
+def edit_minutes(actor: User, minutes: Minutes, data: dict, base_revision=None) -> MinutesRevision:
+    """A new revision with the edited fields. `base_revision` (the number the editor started from) must be
+    the current one, so one secretary's save never silently overwrites another's."""
+    require(actor, "minutes.manage", minutes.meeting)
+    _locked(minutes)
+    if minutes.status != "draft":
+        raise Conflict(_l("The minutes are signed and locked; open a correction to change them."),
+                       code="minutes_locked")
+    current = minutes.current
+    base = v.integer(base_revision, "base_revision", required=False)
+    if base is not None and base != current.number:
+        raise Conflict(_l("Someone saved a newer revision (%(number)s) meanwhile; reload it first.",
+                          number=current.number), code="stale_revision")
+    content, changed = _edited(current.content, data, minutes.meeting)
+    return _new_revision(actor, minutes, content, "Edited: " + ", ".join(changed))
+
+
+def _edited(content: dict, data: dict, meeting: Meeting) -> tuple[dict, list[str]]:
+    """A copy of `content` with the edits in `data` validated and applied, and the names of what changed."""
+    content = copy.deepcopy(content)
+    changed = []
+    for field, limit in HEADER_FIELDS.items():
+        if field in data:
+            content[field] = v.text(data[field], field, max_length=limit, required=field in ("issuer", "subject"))
+            changed.append(field)
+    if "date" in data:
+        try:
+            content["date"] = date.fromisoformat(str(data["date"])).isoformat()
+        except ValueError:
+            raise Invalid(_l("Give the date as YYYY-MM-DD."), code="invalid_date", field="date")
+        changed.append("date")
+    for field in ("opening", "closing"):
+        if field in data:
+            content[field] = clean_html(data[field], field)
+            changed.append(field)
+    if "refresh_record" in data and v.boolean(data["refresh_record"], "refresh_record"):
+        content["record"] = record_of(meeting)
+        changed.append("record")
+    conclusions = data.get("conclusions") or {}
+    if not isinstance(conclusions, dict):
+        raise Invalid(_l("Conclusions are given per agenda item."), code="invalid_conclusions", field="conclusions")
+    items = {str(i["item_id"]): i for i in content["items"]}
+    for item_id, text in conclusions.items():
+        if str(item_id) not in items:
+            raise Invalid(_l("The agenda item is not on this meeting's agenda."), code="unknown_item",
+                          field="conclusions")
+        items[str(item_id)]["conclusion"] = clean_html(text, "conclusions")
+        changed.append(f"conclusion {item_id}")
+    if not changed:
+        raise Invalid(_l("Nothing to change."), code="nothing_changed")
+    return content, changed
+
+
+def preview_revision(actor: User, minutes: Minutes, data: dict) -> MinutesRevision:
+    """The current revision with unsaved edits applied, not stored: what the editor's preview shows."""
+    require(actor, "minutes.manage", minutes.meeting)
+    try:
+        content = _edited(minutes.current.content, data, minutes.meeting)[0]
+    except Invalid as err:
+        if err.code != "nothing_changed":
+            raise
+        content = minutes.current.content
+    return MinutesRevision(number=minutes.current.number, content=content)
+
+
+def _new_revision(actor: User, minutes: Minutes, content: dict, change: str) -> MinutesRevision:
+    revision = MinutesRevision(number=minutes.current.number + 1, content=content, text=plain_text(content),
+                               author_id=actor.id, change=change[:300])
+    minutes.revisions.append(revision)
+    db.session.flush()
+    _announce(minutes)
+    return revision
+
+
+def restore_revision(actor: User, minutes: Minutes, number) -> MinutesRevision:
+    """Copy an older revision forward as the newest (history is never rewritten)."""
+    require(actor, "minutes.manage", minutes.meeting)
+    _locked(minutes)
+    if minutes.status != "draft":
+        raise Conflict(_l("The minutes are signed and locked; open a correction to change them."),
+                       code="minutes_locked")
+    number = v.integer(number, "revision", minimum=1)
+    old = next((r for r in minutes.revisions if r.number == number), None)
+    if old is None:
+        raise NotFound(_l("No such revision."), code="revision_not_found")
+    return _new_revision(actor, minutes, copy.deepcopy(old.content), f"Restored revision {number}")
+
+
+def open_correction(actor: User, minutes: Minutes, reason) -> MinutesRevision:
+    """Signed minutes are never changed in place: a correction is a new revision that needs new signatures."""
+    require(actor, "minutes.manage", minutes.meeting)
+    _locked(minutes)
+    if minutes.status == "draft":
+        raise Conflict(_l("The minutes are not signed yet; edit them directly."), code="minutes_not_locked")
+    reason = v.text(reason, "reason", max_length=250)
+    minutes.status = "draft"
+    return _new_revision(actor, minutes, copy.deepcopy(minutes.current.content), f"Correction: {reason}")
+
+
+def _announce(minutes: Minutes) -> None:
+    publish(db.session, minutes.meeting, "minutes.updated", {"minutes_id": minutes.id, "status": minutes.status,
+                                                             "revision": minutes.current.number})
+
+
+# --- the PDF ------------------------------------------------------------------------------------------
+
+
+def document_view(content: dict, *, draft: bool) -> dict:
+    """What the PDF template places: every label and number decided here, the template stays dumb.
+    Rich text was sanitised when it was saved (clean_html), so it is marked safe here."""
+    record = content["record"]
+    attendance = record["attendance"]
+    starts, ends = local(record["meeting"]["starts_at"]), local(record["meeting"]["ends_at"])
+    chair = ", ".join(p["name"] for p in record["chair"]) or "…"
+    secretary = ", ".join(p["name"] for p in record["secretary"]) or "…"
+    needed_note = "đủ số đại biểu để tiến hành" if attendance["present"] * 3 >= attendance["expected"] * 2 \
+        and attendance["expected"] else "chưa đủ hai phần ba số đại biểu"
+    polls_by_item = {i["item_id"]: i["polls"] for i in record["items"]}
+    speakers_by_item = {i["item_id"]: i["speakers"] for i in record["items"]}
+    documents_by_item = {i["item_id"]: i["documents"] for i in record["items"]}
+    time_line = f"bắt đầu lúc {starts:%H} giờ {starts:%M} ngày {starts:%d/%m/%Y}" + \
+        (f", kết thúc lúc {ends:%H} giờ {ends:%M} ngày {ends:%d/%m/%Y}" if ends else "")
+    return {
+        "draft": draft, "title": "BIÊN BẢN", "issuer_parent": content["issuer_parent"], "issuer": content["issuer"],
+        "number": content["number"], "place_date": date_line(content["place"], date.fromisoformat(content["date"])),
+        "subject": content["subject"], "location": content["location"] or "…", "time_line": time_line,
+        "chair": chair, "secretary": secretary, "chair_name": chair, "secretary_name": secretary,
+        "attendance": {**attendance, "quorum_line": needed_note,
+                       "absent": [{"name": p["name"], "reason": p["reason"]} for p in attendance["people"]
+                                  if p["attendance"] == "absent"]},
+        "opening": Markup(content.get("opening", "")), "closing": Markup(content.get("closing", "")),
+        "closing_line": "Biên bản được lập xong và thông qua tại cuộc họp.",
+        "agenda": [{"item_id": item["item_id"], "title": item["title"], "conclusion": Markup(item.get("conclusion", "")),
+                   "documents": [d["title"] for d in documents_by_item.get(item["item_id"], [])],
+                   "speakers": [{"name": s["name"], "kind_label": SPEAKER_KIND_LABELS.get(s["kind"], "")}
+                                for s in speakers_by_item.get(item["item_id"], [])],
+                   "polls": [_poll_view(p) for p in polls_by_item.get(item["item_id"], [])]}
+                  for item in content["items"]]}
+
+
+def _poll_view(poll: dict) -> dict:
+    total = poll["members_total"]
+    return {"question": poll["question"], "secret": poll["secret"], "rule": RULE_LABELS[poll["majority"]],
+            "members_total": total, "present_total": poll["present_total"],
+            "rows": [{"label": label, "count": count, "percent": percent(count, total)}
+                     for label, count in zip(poll["options"], poll["counts"])],
+            "outcome": "thông qua" if poll["passed"] else "không thông qua",
+            "ballots": poll.get("ballots") or []}
+
+
+def render_pdf(revision: MinutesRevision, *, draft: bool) -> tuple[bytes, dict]:
+    """(PDF/A-3b bytes, signature boxes) for a revision, rendered in the PDF worker child process so the
+    live session's event loop never waits on layout."""
+    # The template alone, without the web pages' context (no request here: the CLI and benchmarks render too).
+    template = current_app.jinja_env.get_template("minutes/minutes_pdf.html")
+    html = template.render(doc=document_view(revision.content, draft=draft))
+    record = json.dumps(revision.content["record"], ensure_ascii=False, indent=1)
+    with tempfile.TemporaryDirectory(prefix="minutes-") as scratch:
+        target = Path(scratch) / "minutes.pdf"
+        try:
+            answer = run_pdf_worker({"command": "render_minutes", "html": html, "target": str(target),
+                                     "static_dir": current_app.static_folder,
+                                     "attachments": [{"name": "record.json", "content": record,
+                                                      "description": "Meeting record (attendance, polls, results)"}]})
+        except WorkerFailed:
+            answer = {"refused": "worker_failed"}
+        if "refused" in answer:
+            raise Unavailable(_l("The minutes could not be rendered; try again."), code="render_failed")
+        return target.read_bytes(), answer["anchors"]

@@ -1,0 +1,82 @@
+"""Signing the minutes: the secretary first, then the chair, each a PAdES signature in its own visible
+block; the chair's is an incremental update of the secretary's file, so the first stays valid.
+
+The first signature locks the minutes (status `signing`), the second completes them (`signed`). Every
+signed file is kept (content-addressed) with its SHA-256 on the signature row.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import SIGNER_ROLES, Minutes, MinutesSignature, User
+from ..models.types import utcnow
+from ..storage import store
+from .errors import Conflict, NotAllowed
+from .minutes import _announce, _locked, render_pdf
+from .permissions import meeting_role, require
+
+log = logging.getLogger(__name__)
+REASONS = {"secretary": "Thư ký ký xác nhận biên bản", "chair": "Chủ tọa ký xác nhận biên bản"}
+
+
+def next_signer_role(minutes: Minutes) -> str | None:
+    signed = {s.role for s in minutes.current.signatures}
+    return next((role for role in SIGNER_ROLES if role not in signed), None)
+
+
+def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
+    """Sign the current revision as its next signer. Refused: someone else's turn, already signed by
+    both, wrong passphrase, an expired certificate — and then nothing is written."""
+    from ..pdf.sign import sign_pdf  # pyHanko loads only when someone signs
+    from . import certificates
+    require(actor, "minutes.sign", minutes.meeting)
+    role = next_signer_role(minutes)
+    if role is None:
+        raise Conflict(_l("The minutes are already signed by the secretary and the chair."), code="already_signed")
+    if meeting_role(actor, minutes.meeting) != role:
+        raise NotAllowed(_l("The secretary signs first, then the chair.") if role == "secretary"
+                         else _l("The secretary has signed; only the chair signs now."), code="not_your_turn")
+    signer = certificates.load_signer(actor, passphrase if isinstance(passphrase, str) else "")
+    revision = minutes.current
+    if role == "secretary":
+        pdf, layout = render_pdf(revision, draft=False)
+    else:
+        pdf, layout = store().path(revision.signatures[-1].sha256).read_bytes(), revision.layout
+    box = layout[f"signature-{role}"]
+    place = revision.content.get("place") or ""
+    signed = sign_pdf(pdf, signer, field_name=f"Signature_{role}", page=box[0], box=tuple(box[1:]),
+                      reason=REASONS[role], location=place, signer_label=actor.full_name,
+                      tsa_url=current_app.config.get("TSA_URL") or None)
+    digest = store().put_bytes(signed)
+
+    _locked(minutes)  # the revision must still be the current one and this role still unsigned
+    if minutes.current.id != revision.id or next_signer_role(minutes) != role:
+        raise Conflict(_l("The minutes changed while you were signing; reload and sign again."),
+                       code="changed_while_signing")
+    row = MinutesSignature(revision_id=revision.id, role=role, user_id=actor.id, signer_name=actor.full_name,
+                           certificate_subject=str(getattr(signer, "subject", ""))[:500], signed_at=utcnow(),
+                           sha256=digest, size=len(signed))
+    revision.signatures.append(row)
+    if role == "secretary":
+        revision.layout = layout
+    minutes.status = "signing" if next_signer_role(minutes) else "signed"
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_l("The minutes changed while you were signing; reload and sign again."),
+                       code="changed_while_signing")
+    log.info("minutes %s revision %s signed by %s as %s", minutes.id, revision.number, actor.id, role)
+    _announce(minutes)
+    return row
+
+
+def signed_pdf(minutes: Minutes) -> bytes | None:
+    """The latest signed file of the current revision, if any."""
+    signatures = minutes.current.signatures
+    return store().path(signatures[-1].sha256).read_bytes() if signatures else None
