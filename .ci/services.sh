@@ -15,6 +15,7 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v qpdf >/dev/null || need+=(qpdf)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== apt-get install ${need[*]}"
   $SUDO apt-get update -qq

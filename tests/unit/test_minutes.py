@@ -1,6 +1,7 @@
 """Minutes: drafted from the record, edited in revisions, rendered as PDF/A-3b (read back with pypdf)."""
 import io
 import json
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_edits_are_revisions_sanitised_and_guarded(session):
         minutes.restore_revision(session["secretary"], record, 42)
 
 
-def test_pdf_is_pdfa_with_vietnamese_text_and_the_record_attached(session):
+def test_pdf_is_pdfa_with_vietnamese_text_and_the_record_attached(session, backend):
     record = minutes.generate_minutes(session["secretary"], session["meeting"])
     minutes.edit_minutes(session["secretary"], record, {"opening": "<p>Chủ tọa tuyên bố khai mạc kỳ họp.</p>"})
     db.session.commit()
@@ -121,7 +122,12 @@ def test_pdf_is_pdfa_with_vietnamese_text_and_the_record_attached(session):
     page, x1, y1, x2, y2 = layout["signature-chair"]
     assert 0 <= page < len(reader.pages) and x2 - x1 > 150 and y2 - y1 > 50
     OUTPUT.mkdir(exist_ok=True)
-    (OUTPUT / "minutes.pdf").write_bytes(pdf)
+    name = f"minutes-{backend}"
+    (OUTPUT / f"{name}.pdf").write_bytes(pdf)
+    # Page 1 as an image, to look at (test-output/minutes-*-page1.png): poppler, not our code, draws it.
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(OUTPUT / f"{name}.pdf"),
+                    str(OUTPUT / f"{name}-page1")], check=True, timeout=60)
+    assert (OUTPUT / f"{name}-page1.png").stat().st_size > 10_000
 
 
 def test_page_numbers_start_on_page_two_and_drafts_say_so(session):
