@@ -245,6 +245,11 @@ ROUTES = [
      "pdf", (404, 503)),
     ("post", "/minutes/{minutes_id}/preview", "A draft PDF of unsaved edits (nothing stored)", "MinutesEdit", 200,
      "pdf", (403, 404, 422, 503)),
+    ("get", "/meetings/{meeting_id}/dossier.pdf", "The meeting dossier as one PDF: cover, agenda, documents in "
+     "agenda order, signed minutes (pages + the signed file attached), bookmarks per item", None, 200, "pdf",
+     (403, 404, 503)),
+    ("get", "/meetings/{meeting_id}/dossier.zip", "The meeting dossier as ZIP: original files, signed minutes, "
+     "audit log CSV, record.json, manifest.json with SHA-256 per file", None, 200, "zip", (403, 404)),
     ("post", "/verify", "Signature report of any PDF", "multipart:VerifyUpload", 200, "VerifyReport",
      (400, 401, 413, 415)),
 ]
@@ -252,8 +257,8 @@ ROUTES = [
 
 def _responses(status, schema, errors):
     responses = {}
-    if schema in ("ics", "pdf"):
-        media = {"ics": "text/calendar", "pdf": "application/pdf"}[schema]
+    if schema in ("ics", "pdf", "zip"):
+        media = {"ics": "text/calendar", "pdf": "application/pdf", "zip": "application/zip"}[schema]
         responses[str(status)] = {"description": "OK", "content": {media: {"schema": STR}}}
     elif schema is None:
         responses[str(status)] = {"description": "Done"}

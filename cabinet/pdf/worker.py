@@ -26,6 +26,10 @@ def main() -> int:
         elif command == "render_minutes":
             from .minutes import render_minutes_pdf
             answer = render_minutes_pdf(job["html"], Path(job["static_dir"]), Path(job["target"]), job["attachments"])
+        elif command == "dossier":
+            from .dossier import assemble_dossier
+            answer = assemble_dossier(job["cover_html"], Path(job["static_dir"]), job["parts"], job["attachments"],
+                                      Path(job["target"]))
         else:
             answer = {"refused": "unknown_command"}
     except Exception as err:  # noqa: BLE001 — every failure becomes an answer the server can act on
