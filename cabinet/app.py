@@ -24,7 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     security.init_app(app, login_manager)  # first: its before_request must run before the others'
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    from .models.archive import include_name
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                     include_name=include_name)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)

@@ -1,10 +1,10 @@
 """The archive over REST: the meeting dossier (PDF, ZIP) and the search of closed meetings."""
 from __future__ import annotations
 
-from flask import send_file
+from flask import jsonify, request, send_file
 from flask_login import current_user
 
-from ..services import dossier, meetings
+from ..services import archive, dossier, meetings
 from . import api_bp
 
 
@@ -27,3 +27,25 @@ def dossier_pdf(meeting_id):
 def dossier_zip(meeting_id):
     meeting = meetings.get_meeting(current_user, meeting_id)
     return _send(dossier.dossier_zip(current_user, meeting), "application/zip", f"ho-so-cuoc-hop-{meeting.id}.zip")
+
+
+@api_bp.get("/archive")
+def search_archive():
+    """Closed meetings by words (minutes, documents, agenda), title, body and date range."""
+    args = request.args
+    hits, total = archive.search(current_user, q=args.get("q", ""), title=args.get("title", ""),
+                                 body_id=args.get("body_id") or None, date_from=args.get("from"),
+                                 date_to=args.get("to"), page=args.get("page", 1, type=int))
+    return jsonify({"total": total, "page": args.get("page", 1, type=int), "page_size": archive.PAGE_SIZE,
+                    "items": [archive_hit_json(hit) for hit in hits]})
+
+
+def archive_hit_json(hit) -> dict:
+    meeting = hit.meeting
+    return {"meeting": {"id": meeting.id, "title": meeting.title, "starts_at": meeting.starts_at.isoformat(),
+                        "location": meeting.location, "body": meeting.body.name if meeting.body else None},
+            "minutes": {"id": hit.minutes.id, "status": hit.minutes.status} if hit.minutes else None,
+            "matches": [{"kind": e.kind, "id": e.ref_id, "title": e.title} for e in hit.matches],
+            "retention": {"period": str(archive.RETENTION["label"]), "basis": archive.RETENTION["basis"]},
+            "dossier_pdf": f"/api/v1/meetings/{meeting.id}/dossier.pdf",
+            "dossier_zip": f"/api/v1/meetings/{meeting.id}/dossier.zip"}

@@ -133,6 +133,13 @@ MINUTES_SCHEMAS = {
         "field": STR, "signer": STR, "subject": STR, "signed_at": TIME, "intact": BOOL, "valid": BOOL,
         "trusted": BOOL, "coverage": STR, "modified_after": BOOL, "summary": STR})}}),
 }
+MINUTES_SCHEMAS["ArchiveResults"] = _obj({"total": INT, "page": INT, "page_size": INT, "items": {
+    "type": "array", "items": _obj({"meeting": _obj({"id": INT, "title": STR, "starts_at": TIME, "location": STR,
+                                                     "body": STR}),
+                                    "minutes": _obj({"id": INT, "status": STR}),
+                                    "matches": {"type": "array", "items": _obj({"kind": STR, "id": INT, "title": STR})},
+                                    "retention": _obj({"period": STR, "basis": STR}),
+                                    "dossier_pdf": STR, "dossier_zip": STR})}})
 SCHEMAS.update(MINUTES_SCHEMAS)
 
 ROUTES = [
@@ -250,6 +257,9 @@ ROUTES = [
      (403, 404, 503)),
     ("get", "/meetings/{meeting_id}/dossier.zip", "The meeting dossier as ZIP: original files, signed minutes, "
      "audit log CSV, record.json, manifest.json with SHA-256 per file", None, 200, "zip", (403, 404)),
+    ("get", "/archive", "Search closed meetings (archivists, secretariat): `q` words in minutes, documents and "
+     "agenda (accents optional), `title`, `body_id`, `from`, `to` (YYYY-MM-DD), `page`", None, 200, "ArchiveResults",
+     (401, 403, 422)),
     ("post", "/verify", "Signature report of any PDF", "multipart:VerifyUpload", 200, "VerifyReport",
      (400, 401, 413, 415)),
 ]

@@ -30,6 +30,9 @@ def main() -> int:
             from .dossier import assemble_dossier
             answer = assemble_dossier(job["cover_html"], Path(job["static_dir"]), job["parts"], job["attachments"],
                                       Path(job["target"]))
+        elif command == "text":
+            from .text import extract_text
+            answer = extract_text(Path(job["source"]), int(job["limit"]))
         else:
             answer = {"refused": "unknown_command"}
     except Exception as err:  # noqa: BLE001 — every failure becomes an answer the server can act on

@@ -131,6 +131,9 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     meeting.status = target
     publish(db.session, meeting, "meeting.status", {"status": target})
     db.session.flush()
+    if target == "closed":  # the record is final: make it findable in the archive
+        from .archive import index_meeting
+        index_meeting(meeting)
     return meeting
 
 

@@ -201,6 +201,9 @@ def open_correction(actor: User, minutes: Minutes, reason) -> MinutesRevision:
 
 
 def _announce(minutes: Minutes) -> None:
+    """Tell the meeting's tablets, and keep the archive's copy of the words current."""
+    from .archive import index_minutes
+    index_minutes(minutes)
     publish(db.session, minutes.meeting, "minutes.updated", {"minutes_id": minutes.id, "status": minutes.status,
                                                              "revision": minutes.current.number})
 

@@ -5,12 +5,13 @@ from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 
 from cabinet.extensions import db
+from cabinet.models.archive import include_name
 
 
 def test_upgrade_to_head_leaves_no_autogenerate_diff(app, backend):
     upgrade()  # running it again on an upgraded database is a no-op (init-db is safe to run twice)
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, db.metadata)
         current = context.get_current_revision()
     assert diff == [], f"models and migrations disagree on {backend}: {diff}"

@@ -1,0 +1,150 @@
+"""The archive: closed meetings searched by body, date, title and the words of their minutes and documents.
+
+Text is folded (lower case, diacritics removed, đ → d) both when indexed and when searched, so a query
+typed without Vietnamese accents still finds the accented text. Full-text matching is the database's:
+SQLite FTS5 or a PostgreSQL GIN index on to_tsvector('simple', …). Document text is extracted in the PDF
+worker when a meeting closes (and by `cabinet archive reindex`).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select, text
+
+from ..config import DEFAULT_TIMEZONE
+from ..extensions import db
+from ..models import ArchiveEntry, Document, Meeting, Minutes, User
+from ..pdf.runner import WorkerFailed, run_pdf_worker
+from ..storage import store
+from . import validation as v
+from .errors import Invalid
+from .permissions import may, require
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 500_000  # characters kept per document: enough to find it, bounded for the index
+PAGE_SIZE = 50
+# Circular 10/2022/TT-BNV: records of council sessions and their minutes are kept permanently.
+RETENTION = {"label": _l("Permanent"), "basis": "Thông tư 10/2022/TT-BNV"}
+
+
+def fold(value: str) -> str:
+    """"Biên bản Kỳ họp" → "bien ban ky hop": what the index stores and what queries are matched with."""
+    value = unicodedata.normalize("NFD", value or "").replace("đ", "d").replace("Đ", "D")
+    value = "".join(c for c in value if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", value.lower()).strip()
+
+
+def _put(meeting_id: int, kind: str, ref_id: int, title: str, body: str) -> None:
+    entry = db.session.scalar(select(ArchiveEntry).where(ArchiveEntry.kind == kind, ArchiveEntry.ref_id == ref_id))
+    if entry is None:
+        entry = ArchiveEntry(meeting_id=meeting_id, kind=kind, ref_id=ref_id)
+        db.session.add(entry)
+    entry.title = title[:500]
+    entry.folded = fold(f"{title} {body}")
+
+
+def index_minutes(minutes: Minutes) -> None:
+    _put(minutes.meeting_id, "minutes", minutes.id, "Biên bản", minutes.current.text)
+
+
+def index_meeting(meeting: Meeting) -> None:
+    """(Re)index a meeting, its agenda, its minutes and the text of every document's current version."""
+    agenda = " ".join(f"{i.title} {i.description}" for i in meeting.items)
+    _put(meeting.id, "meeting", meeting.id, meeting.title, f"{meeting.description} {meeting.location} {agenda}")
+    minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
+    if minutes is not None:
+        index_minutes(minutes)
+    for document in db.session.scalars(select(Document).where(Document.meeting_id == meeting.id)):
+        _put(meeting.id, "document", document.id, document.title, _document_text(document))
+    db.session.flush()
+
+
+def _document_text(document: Document) -> str:
+    path = store().path(document.current_version.sha256)
+    try:
+        answer = run_pdf_worker({"command": "text", "source": str(path), "limit": MAX_TEXT})
+    except WorkerFailed:
+        answer = {"refused": "worker_failed"}
+    if "refused" in answer:
+        log.warning("no text from document %s: %s", document.id, answer)
+        return ""
+    return answer["text"]
+
+
+@dataclass
+class Hit:
+    meeting: Meeting
+    matches: list[ArchiveEntry] = field(default_factory=list)
+    minutes: Minutes | None = None
+
+
+def _fts_ids(query: str):
+    """Entry ids matching every word of the folded query (the last word as a prefix)."""
+    words = re.findall(r"\w+", fold(query))
+    if not words:
+        return None
+    if db.session.get_bind().dialect.name == "postgresql":
+        tsquery = " & ".join(words[:-1] + [words[-1] + ":*"])
+        return select(ArchiveEntry.id).where(
+            func.to_tsvector(text("'simple'"), ArchiveEntry.folded).op("@@")(
+                func.to_tsquery(text("'simple'"), tsquery)))
+    match = " ".join(f'"{w}"' for w in words[:-1]) + f' "{words[-1]}"*'
+    return text("SELECT rowid FROM archive_fts WHERE archive_fts MATCH :match").bindparams(match=match.strip())
+
+
+def search(actor: User, *, q: str = "", title: str = "", body_id=None, date_from=None, date_to=None,
+           page: int = 1) -> tuple[list[Hit], int]:
+    """Closed meetings matching every filter, newest first, with what matched the words; (hits, total)."""
+    require(actor, "archive.search")
+    q = v.text(q or "", "q", max_length=200, required=False)
+    title = v.text(title or "", "title", max_length=200, required=False)
+    body_id = v.integer(body_id, "body_id", required=False)
+    local = ZoneInfo(DEFAULT_TIMEZONE)
+    start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
+    if start and end and start > end:
+        raise Invalid(_l("The start date is after the end date."), code="invalid_range", field="date_from")
+    conditions = [Meeting.status == "closed"]
+    if body_id is not None:
+        conditions.append(Meeting.body_id == body_id)
+    if start:
+        conditions.append(Meeting.starts_at >= datetime.combine(start, time.min, local))
+    if end:
+        conditions.append(Meeting.starts_at < datetime.combine(end + timedelta(days=1), time.min, local))
+    if title:
+        conditions.append(Meeting.id.in_(select(ArchiveEntry.meeting_id).where(
+            ArchiveEntry.kind == "meeting", ArchiveEntry.folded.contains(fold(title)))))
+    matching = _fts_ids(q) if q else None
+    entries_by_meeting: dict[int, list[ArchiveEntry]] = {}
+    if matching is not None:
+        ids = [row[0] for row in db.session.execute(matching)]
+        for entry in db.session.scalars(select(ArchiveEntry).where(ArchiveEntry.id.in_(ids))) if ids else []:
+            if entry.kind != "document" or _may_read(actor, entry.ref_id):  # no hints from unreadable text
+                entries_by_meeting.setdefault(entry.meeting_id, []).append(entry)
+        conditions.append(Meeting.id.in_(list(entries_by_meeting) or [-1]))
+    meetings = db.session.scalars(select(Meeting).where(and_(*conditions)).order_by(Meeting.starts_at.desc())).all()
+    visible = [m for m in meetings if may(actor, "meeting.view", m)]
+    page = max(1, page)
+    chosen = visible[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    minutes = {m.meeting_id: m for m in db.session.scalars(
+        select(Minutes).where(Minutes.meeting_id.in_([m.id for m in chosen])))} if chosen else {}
+    return [Hit(m, entries_by_meeting.get(m.id, []), minutes.get(m.id)) for m in chosen], len(visible)
+
+
+def _may_read(actor: User, document_id: int) -> bool:
+    document = db.session.get(Document, document_id)
+    return document is not None and may(actor, "document.read", document)
+
+
+def _day(value, field_name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(_l("Give the date as YYYY-MM-DD."), code="invalid_date", field=field_name)
