@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 def register_web(app: Flask) -> None:
     from .admin import admin_bp
+    from .archive import archive_bp
     from .auth import auth_bp
     from .documents import documents_bp
     from .live import live_bp
@@ -28,6 +29,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(uploads_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(archive_bp)
 
     @app.get("/")
     def index():

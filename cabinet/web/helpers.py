@@ -97,6 +97,7 @@ def register_filters(bp: Blueprint) -> None:
             "nav": {
                 "users": may(user, "user.manage"),
                 "bodies": may(user, "body.manage"),
+                "archive": may(user, "archive.search"),
             },
             "here": here,
         }

@@ -84,3 +84,17 @@ def test_search_over_http(archive_of, api):
     assert body["total"] == 1 and body["items"][0]["retention"]["basis"].startswith("Thông tư")
     assert api.as_(archive_of["chair"]).get("/archive?q=x").status_code == 403
     assert api.as_(archive_of["archivist"]).get("/archive?from=bad").status_code == 422
+
+
+def test_archive_page(archive_of, client):
+    from ..factories import login
+    login(client, archive_of["archivist"])
+    page = client.get("/archive?q=chieu+sang")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Kỳ họp chuyên đề về đô thị thông minh" in html and "Thông tư 10/2022/TT-BNV" in html
+    assert client.get("/archive?from=sai").status_code == 422
+    client.post("/logout", data={})
+    other = client.application.test_client()
+    login(other, archive_of["chair"])
+    assert other.get("/archive").status_code == 403
