@@ -33,6 +33,12 @@ def main() -> int:
         elif command == "text":
             from .text import extract_text
             answer = extract_text(Path(job["source"]), int(job["limit"]))
+        elif command == "verify":
+            from .sign import NotAPdf, verify_pdf
+            try:
+                answer = verify_pdf(Path(job["source"]).read_bytes(), job["roots"])
+            except NotAPdf as err:
+                answer = {"refused": err.code, "detail": str(err)}
         else:
             answer = {"refused": "unknown_command"}
     except Exception as err:  # noqa: BLE001 — every failure becomes an answer the server can act on

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import SIGNER_ROLES, Minutes, MinutesSignature, User
 from ..models.types import utcnow
 from ..storage import store
-from .errors import Conflict, NotAllowed
+from .errors import Conflict, NotAllowed, Unavailable
 from .minutes import _announce, _locked, render_pdf
 from .permissions import meeting_role, require
 
@@ -32,7 +32,7 @@ def next_signer_role(minutes: Minutes) -> str | None:
 def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
     """Sign the current revision as its next signer. Refused: someone else's turn, already signed by
     both, wrong passphrase, an expired certificate — and then nothing is written."""
-    from ..pdf.sign import sign_pdf  # pyHanko loads only when someone signs
+    from ..pdf.sign import SigningFailed, TimestampFailed, sign_pdf  # pyHanko loads only when someone signs
     from . import certificates
     require(actor, "minutes.sign", minutes.meeting)
     role = next_signer_role(minutes)
@@ -49,9 +49,17 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
         pdf, layout = store().path(revision.signatures[-1].sha256).read_bytes(), revision.layout
     box = layout[f"signature-{role}"]
     place = revision.content.get("place") or ""
-    signed = sign_pdf(pdf, signer, field_name=f"Signature_{role}", page=box[0], box=tuple(box[1:]),
-                      reason=REASONS[role], location=place, signer_label=actor.full_name,
-                      tsa_url=current_app.config.get("TSA_URL") or None)
+    try:
+        signed = sign_pdf(pdf, signer, field_name=f"Signature_{role}", page=box[0], box=tuple(box[1:]),
+                          reason=REASONS[role], location=place, signer_label=actor.full_name,
+                          tsa_url=current_app.config.get("TSA_URL") or None)
+    except TimestampFailed:
+        log.warning("time-stamping authority failed while minutes %s were signed", minutes.id)
+        raise Unavailable(_l("The time-stamping service did not answer; nothing was signed. Try again."),
+                          code="timestamp_failed")
+    except SigningFailed:
+        log.exception("minutes %s could not take the %s signature", minutes.id, role)
+        raise Unavailable(_l("The signature could not be added; nothing was signed."), code="signing_failed")
     digest = store().put_bytes(signed)
 
     _locked(minutes)  # the revision must still be the current one and this role still unsigned
@@ -59,7 +67,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
         raise Conflict(_l("The minutes changed while you were signing; reload and sign again."),
                        code="changed_while_signing")
     row = MinutesSignature(revision_id=revision.id, role=role, user_id=actor.id, signer_name=actor.full_name,
-                           certificate_subject=str(getattr(signer, "subject", ""))[:500], signed_at=utcnow(),
+                           certificate_subject=signer.subject[:500], signed_at=utcnow(),
                            sha256=digest, size=len(signed))
     revision.signatures.append(row)
     if role == "secretary":

@@ -14,11 +14,14 @@ from .documents import receive_upload
 from .errors import UnsupportedMedia
 
 ERRORS = {"not_a_pdf": _l("This file is not a PDF."),
-          "damaged": _l("The PDF is damaged and cannot be read.")}
+          "damaged": _l("The PDF is damaged and cannot be read."),
+          "encrypted": _l("The PDF is protected by a password; its signatures cannot be checked.")}
 
 
 def verify_upload(stream: BinaryIO) -> dict:
-    """The signature report of an uploaded file; a non-PDF or a damaged PDF → 415 with a clear message."""
+    """The signature report of an uploaded file; a non-PDF, damaged or encrypted PDF → 415 with a clear
+    message. `receive_upload` already refuses what lacks a PDF header, files over the upload limit and
+    empty files."""
     scratch = store().scratch()
     try:
         path = receive_upload(stream, scratch)

@@ -1,0 +1,102 @@
+"""Signing the minutes: secretary first, then chair, both signatures intact afterwards (checked with
+pyHanko's own validation, not our code); locked after the first; wrong turns and passphrases refused
+with nothing changed; a correction needs new signatures."""
+import io
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from cabinet.extensions import db
+from cabinet.models import MinutesSignature
+from cabinet.services import certificates, minutes, minutes_signing
+from cabinet.services.errors import Conflict, DomainError, NotAllowed
+from cabinet.services.verification import verify_file
+
+from ..minutes_helpers import held_session
+
+PASS = {"secretary": "thu-ky-ky-so-2026", "chair": "chu-toa-ky-so-2026"}
+
+
+@pytest.fixture()
+def drafted(make):
+    held = held_session(make)
+    for role in ("secretary", "chair"):
+        certificates.issue_demo_certificate(held[role], PASS[role])
+    record = minutes.generate_minutes(held["secretary"], held["meeting"])
+    db.session.commit()
+    return {**held, "minutes": record}
+
+
+def _validate_independently(pdf: bytes) -> list:
+    roots = certificates.trust_roots()
+    reader = PdfFileReader(io.BytesIO(pdf))
+    return [validate_pdf_signature(sig, ValidationContext(trust_roots=roots, allow_fetching=False))
+            for sig in reader.embedded_signatures]
+
+
+def test_secretary_then_chair_both_signatures_stay_valid(drafted, tmp_path):
+    record = drafted["minutes"]
+    with pytest.raises(NotAllowed) as early:
+        minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+    assert early.value.code == "not_your_turn"
+    minutes_signing.sign_minutes(drafted["secretary"], record, PASS["secretary"])
+    db.session.commit()
+    assert record.status == "signing"
+    with pytest.raises(Conflict) as locked:
+        minutes.edit_minutes(drafted["secretariat"], record, {"location": "Hội trường B"})
+    assert locked.value.code == "minutes_locked"
+    minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+    db.session.commit()
+    assert record.status == "signed"
+    signed = minutes_signing.signed_pdf(record)
+    statuses = _validate_independently(signed)
+    assert len(statuses) == 2
+    assert all(s.intact and s.valid and s.trusted for s in statuses)
+    assert statuses[0].coverage.name != "ENTIRE_FILE" and statuses[1].coverage.name == "ENTIRE_FILE"
+    assert len(record.current.signatures) == 2 and all(s.sha256 for s in record.current.signatures)
+    # our verification (in the worker child) says the same
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    report = verify_file(path)
+    assert [s["signer"] for s in report["signatures"]] == ["Trần Thị Thư Ký", "Nguyễn Văn Chủ Tọa"]
+    assert all(s["intact"] and s["trusted"] and not s["modified_after"] for s in report["signatures"])
+    # one byte changed inside the signed range is caught
+    tampered = bytearray(signed)
+    spot = signed.index(b"/Producer")
+    tampered[spot + 12] ^= 0x01
+    path.write_bytes(bytes(tampered))
+    broken = verify_file(path)
+    assert not all(s["intact"] for s in broken["signatures"])
+    with pytest.raises(Conflict) as done:
+        minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+    assert done.value.code == "already_signed"
+
+
+def test_wrong_passphrase_and_non_signers_change_nothing(drafted):
+    record = drafted["minutes"]
+    with pytest.raises(DomainError) as wrong:
+        minutes_signing.sign_minutes(drafted["secretary"], record, "not-the-passphrase")
+    assert wrong.value.code == "wrong_passphrase"
+    with pytest.raises(NotAllowed):
+        minutes_signing.sign_minutes(drafted["members"][0], record, "x")
+    with pytest.raises(NotAllowed):
+        minutes_signing.sign_minutes(drafted["secretariat"], record, "x")
+    db.session.rollback()
+    assert db.session.query(MinutesSignature).count() == 0
+    assert record.status == "draft"
+
+
+def test_a_correction_is_a_new_revision_that_needs_new_signatures(drafted):
+    record = drafted["minutes"]
+    minutes_signing.sign_minutes(drafted["secretary"], record, PASS["secretary"])
+    minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+    db.session.commit()
+    signed_revision = record.current.number
+    minutes.open_correction(drafted["secretary"], record, "Sửa tên đại biểu vắng mặt")
+    db.session.commit()
+    assert record.status == "draft" and record.current.number == signed_revision + 1
+    assert minutes_signing.next_signer_role(record) == "secretary"
+    assert minutes_signing.signed_pdf(record) is None
+    assert len(record.revisions[signed_revision - 1].signatures) == 2, "the signed revision stays on record"
