@@ -82,3 +82,7 @@ def register_commands(app) -> None:
     for name, command in cli.commands.items():
         if name in ("init-db", "create-user", "demo", "serve"):
             app.cli.add_command(command, name)
+
+
+from . import cli_signing  # noqa: E402,F401  (registers certs, verify)
+from . import cli_archive  # noqa: E402,F401  (registers archive)
