@@ -80,7 +80,7 @@ def serve(host, port, max_connections):
 def register_commands(app) -> None:
     """The same commands for `flask --app wsgi …` (commands on a FlaskGroup run in an app context)."""
     for name, command in cli.commands.items():
-        if name in ("init-db", "create-user", "demo", "serve"):
+        if name in ("init-db", "create-user", "demo", "serve", "certs", "verify", "archive"):
             app.cli.add_command(command, name)
 
 

@@ -22,6 +22,7 @@ class WorkerFailed(Exception):
 
 
 def _limits():
+    os.nice(10)  # PDF work yields the CPU to the live session (measured: bench/live_render.py)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
 

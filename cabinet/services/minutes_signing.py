@@ -22,6 +22,7 @@ from .permissions import meeting_role, require
 
 log = logging.getLogger(__name__)
 REASONS = {"secretary": "Thư ký ký xác nhận biên bản", "chair": "Chủ tọa ký xác nhận biên bản"}
+LABELS = {"secretary": "THƯ KÝ", "chair": "CHỦ TỌA"}
 
 
 def next_signer_role(minutes: Minutes) -> str | None:
@@ -51,7 +52,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
     place = revision.content.get("place") or ""
     try:
         signed = sign_pdf(pdf, signer, field_name=f"Signature_{role}", page=box[0], box=tuple(box[1:]),
-                          reason=REASONS[role], location=place, signer_label=actor.full_name,
+                          reason=REASONS[role], location=place, signer_label=LABELS[role],
                           tsa_url=current_app.config.get("TSA_URL") or None)
     except TimestampFailed:
         log.warning("time-stamping authority failed while minutes %s were signed", minutes.id)
