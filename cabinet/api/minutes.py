@@ -1,10 +1,11 @@
 """Minutes over REST: draft from the record, edit in revisions, preview, sign, download; verify any PDF."""
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..extensions import limiter
 from ..services import meetings, minutes, minutes_signing
 from ..services.errors import BadInput, NotFound
 from ..services.permissions import may
@@ -79,6 +80,8 @@ def open_correction(minutes_id):
 
 
 @api_bp.post("/minutes/<int:minutes_id>/sign")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{current_user.get_id()}",
+               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
 def sign_minutes(minutes_id):
     record = minutes.get_minutes(current_user, minutes_id)
     minutes_signing.sign_minutes(current_user, record, json_body().get("passphrase"))
