@@ -6,6 +6,7 @@ from .meetings import (ATTENDANCE_STATES, MEETING_MODES, MEETING_ROLES, MEETING_
 from .documents import (ANNOTATION_KINDS, DOCUMENT_ACCESS, Annotation, Document, DocumentRead, DocumentReader,
                         DocumentVersion, StampedCopy)
 from .archive import ARCHIVE_KINDS, ArchiveEntry
+from .audit import AuditEntry
 from .minutes import MINUTES_STATUSES, SIGNER_ROLES, Minutes, MinutesRevision, MinutesSignature
 from .users import GLOBAL_ROLES, ApiToken, Body, BodyMember, User, UserRole
 
@@ -16,5 +17,5 @@ __all__ = [
     "DocumentVersion", "StampedCopy",
     "AgendaItem", "ApiToken", "Body", "BodyMember", "GLOBAL_ROLES", "MEETING_MODES", "MEETING_ROLES",
     "MEETING_STATUSES", "Meeting", "Participant", "RSVP_STATES", "User", "UserRole", "VOTING_ROLES",
-    "ARCHIVE_KINDS", "ArchiveEntry", "MINUTES_STATUSES", "Minutes", "MinutesRevision", "MinutesSignature", "SIGNER_ROLES",
+    "ARCHIVE_KINDS", "ArchiveEntry", "AuditEntry", "MINUTES_STATUSES", "Minutes", "MinutesRevision", "MinutesSignature", "SIGNER_ROLES",
 ]
