@@ -16,6 +16,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "connect-src 'self' ws: wss:",
     "worker-src 'self' blob:",
     "object-src 'none'",
+    "frame-src 'self' blob:",
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",

@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
     from .documents import documents_bp
     from .live import live_bp
     from .meetings import meetings_bp
+    from .minutes import minutes_bp
     from .offline import offline_bp
     from .uploads import uploads_bp
 
@@ -29,6 +30,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(uploads_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(minutes_bp)
     app.register_blueprint(archive_bp)
 
     @app.get("/")
