@@ -161,6 +161,8 @@ def main() -> None:
         template = app.jinja_env.get_template("minutes/minutes_pdf.html")
         html = template.render(doc=minutes.document_view(revision.content, draft=False))
         scratch = Path(tempfile.mkdtemp())
+        (ROOT / "bench" / ".cache").mkdir(exist_ok=True)
+        (ROOT / "bench" / ".cache" / "minutes-30-items.html").write_text(html, encoding="utf-8")  # for profiling
         rss = worker_peak_rss_mib({"command": "render_minutes", "html": html, "target": str(scratch / "m.pdf"),
                                    "static_dir": app.static_folder, "attachments": [
                                        {"name": "record.json", "content": json.dumps(revision.content["record"])}]})
