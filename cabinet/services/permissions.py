@@ -84,6 +84,13 @@ def _may_read_document(user, document: Document) -> bool:
     return user.id in document.reader_ids
 
 
+def _may_read_minutes(user, meeting: Meeting) -> bool:
+    """Not guests: the minutes record confidential agenda items too, which guests do not see."""
+    if is_secretariat(user) or (is_archivist(user) and meeting.status == "closed"):
+        return True
+    return meeting_role(user, meeting) in ("chair", "secretary", "member")
+
+
 RULES: dict[str, Callable] = {
     "user.manage": lambda user, _: is_admin(user),
     "body.manage": lambda user, _: is_admin(user),
@@ -110,7 +117,7 @@ RULES: dict[str, Callable] = {
     "document.manage": lambda user, obj: is_secretariat(user),
     "document.read": lambda user, obj: _may_read_document(user, obj),
     "annotation.edit": lambda user, obj: obj.user_id == user.id and _may_read_document(user, obj.document),
-    "minutes.view": lambda user, obj: _may_view_meeting(user, _meeting_of(obj)),
+    "minutes.view": lambda user, obj: _may_read_minutes(user, _meeting_of(obj)),
     "minutes.manage": lambda user, obj: is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "secretary",
     "minutes.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) in ("secretary", "chair"),
     "dossier.export": lambda user, obj: is_secretariat(user) or (is_archivist(user) and _meeting_of(obj).status

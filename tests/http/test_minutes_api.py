@@ -69,3 +69,13 @@ def test_verify_refuses_what_is_not_a_signed_pdf(held, api):
     unsigned = send(sample("to-trinh-do-thi-thong-minh.pdf"))
     assert unsigned.status_code == 200 and unsigned.get_json() == {"signed": False, "signatures": []}
     assert api.as_(None).post("/verify").status_code == 401
+
+
+def test_guests_do_not_read_the_minutes(held, api, make):
+    from cabinet.services import participants
+    guest = make.user("member")
+    participants.add_participant(held["secretariat"], held["meeting"], guest.id, "guest")
+    db.session.commit()
+    assert api.as_(guest).get(f"/meetings/{held['meeting'].id}").status_code == 200
+    assert api.as_(guest).get(f"/minutes/{held['minutes'].id}").status_code == 403
+    assert api.as_(guest).get(f"/minutes/{held['minutes'].id}/pdf").status_code == 403
