@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import resource
+import select
 import subprocess
 import sys
 import threading
@@ -40,3 +41,57 @@ def run_pdf_worker(job: dict, timeout: float = 180) -> dict:
         log.warning("pdf worker failed (%s): %s", result.returncode, result.stderr[-500:])
         raise WorkerFailed(f"exit {result.returncode}")
     return json.loads(result.stdout)
+
+
+class WarmRenderer:
+    """One long-lived `python -m cabinet.pdf.worker --serve` per server process, for renderings of our
+    own templates (the minutes): WeasyPrint's import (~0.5 s) is paid once, not per rendering. Jobs take
+    turns; a job that overruns its time kills the child, and the next job starts a fresh one. The child
+    is also replaced after JOBS_PER_CHILD jobs, so memory and CPU limits stay meaningful."""
+
+    JOBS_PER_CHILD = 50
+
+    def __init__(self):
+        self._lock = threading.Lock()  # green under eventlet (monkey-patched), a real lock otherwise
+        self._child: subprocess.Popen | None = None
+        self._jobs = 0
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "cabinet.pdf.worker", "--serve"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                                preexec_fn=_long_lived_limits)
+
+    def _stop(self) -> None:
+        if self._child is not None:
+            self._child.kill()
+            self._child.wait()
+        self._child, self._jobs = None, 0
+
+    def run(self, job: dict, timeout: float = 120) -> dict:
+        with self._lock:
+            if self._child is None or self._child.poll() is not None or self._jobs >= self.JOBS_PER_CHILD:
+                self._stop()
+                self._child = self._start()
+            self._jobs += 1
+            try:
+                self._child.stdin.write(json.dumps(job) + "\n")
+                self._child.stdin.flush()
+                ready, _, _ = select.select([self._child.stdout], [], [], timeout)
+                line = self._child.stdout.readline() if ready else ""
+            except OSError:
+                line = ""
+            if not line:
+                log.warning("warm renderer failed or timed out on %s", job.get("command"))
+                self._stop()
+                raise WorkerFailed("warm renderer")
+            return json.loads(line)
+
+
+def _long_lived_limits():
+    os.nice(10)
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    limit = CPU_SECONDS * WarmRenderer.JOBS_PER_CHILD
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit))
+
+
+warm_renderer = WarmRenderer()

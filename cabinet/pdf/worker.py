@@ -1,7 +1,8 @@
-"""The child process that does PDF work on untrusted files: `python -m cabinet.pdf.worker COMMAND …`.
+"""The child process that does PDF work: `python -m cabinet.pdf.worker`.
 
 Reads a JSON job on stdin, writes a JSON answer on stdout. Imports no Flask and no database, so it
-starts fast and holds nothing of the server's.
+starts fast and holds nothing of the server's. With `--serve` it stays up and answers one JSON job per
+line: the warm renderer for our own templates (runner.py), which imports WeasyPrint once.
 """
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import sys
 from pathlib import Path
 
 
-def main() -> int:
-    job = json.load(sys.stdin)
+def handle(job: dict) -> dict:
+    """Do one job; every failure becomes an answer ({"refused": code, "detail": …})."""
     command = job["command"]
     try:
         if command == "inspect":
@@ -45,7 +46,21 @@ def main() -> int:
         from .sanitize import Refused
         answer = {"refused": err.code, "detail": err.detail} if isinstance(err, Refused) else \
             {"refused": "damaged", "detail": f"{type(err).__name__}: {err}"}
-    json.dump(answer, sys.stdout)
+    return answer
+
+
+def serve() -> int:
+    import weasyprint  # noqa: F401  (the point of staying up: imported once, not per minutes)
+    for line in sys.stdin:
+        sys.stdout.write(json.dumps(handle(json.loads(line))) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def main() -> int:
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
+    json.dump(handle(json.load(sys.stdin)), sys.stdout)
     return 0
 
 

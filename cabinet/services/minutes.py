@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Meeting, Minutes, MinutesRevision, User
 from ..models.types import utcnow
-from ..pdf.runner import WorkerFailed, run_pdf_worker
+from ..pdf.runner import WorkerFailed, warm_renderer
 from ..realtime.publish import publish
 from . import validation as v
 from .errors import Conflict, Invalid, NotFound, Unavailable
@@ -264,7 +264,7 @@ def render_pdf(revision: MinutesRevision, *, draft: bool) -> tuple[bytes, dict]:
     with tempfile.TemporaryDirectory(prefix="minutes-") as scratch:
         target = Path(scratch) / "minutes.pdf"
         try:
-            answer = run_pdf_worker({"command": "render_minutes", "html": html, "target": str(target),
+            answer = warm_renderer.run({"command": "render_minutes", "html": html, "target": str(target),
                                      "static_dir": current_app.static_folder,
                                      "attachments": [{"name": "record.json", "content": record,
                                                       "description": "Meeting record (attendance, polls, results)"}]})
