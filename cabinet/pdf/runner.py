@@ -67,6 +67,12 @@ class WarmRenderer:
             self._child.wait()
         self._child, self._jobs = None, 0
 
+    def prestart(self) -> None:
+        """Start the child now (a server starting up), so the first minutes render warm too."""
+        with self._lock:
+            if self._child is None:
+                self._child = self._start()
+
     def run(self, job: dict, timeout: float = 120) -> dict:
         with self._lock:
             if self._child is None or self._child.poll() is not None or self._jobs >= self.JOBS_PER_CHILD:
