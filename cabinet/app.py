@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import i18n, security
     from .realtime import publish
+    from .services import audit
 
     security.init_app(app, login_manager)  # first: its before_request must run before the others'
     db.init_app(app)
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app, babel)
     publish.install()
+    audit.install(app)
 
     from .api import api_bp
     from .web import register_web

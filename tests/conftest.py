@@ -12,6 +12,7 @@ from cabinet import create_app
 from cabinet.extensions import db
 
 from . import factories
+from .audit_helpers import append_only_lifted
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("CABINET_TEST_POSTGRES_URL") else [])
 
@@ -70,7 +71,7 @@ def app(base_app):
         yield base_app
         db.session.rollback()
         db.session.remove()
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, append_only_lifted(conn):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
 

@@ -4,7 +4,9 @@ from flask_login import current_user
 
 from ..extensions import limiter
 from ..security import bearer_token
-from ..services import accounts
+from ..extensions import db
+from ..services import accounts, audit
+from ..services.errors import NotAuthenticated
 from . import api_bp, commit, json_body
 from .serializers import user_json
 
@@ -24,7 +26,13 @@ def _login_key() -> str:
                deduct_when=lambda response: response.status_code == 401)
 def issue_token():
     data = json_body()
-    user = accounts.authenticate(data.get("username"), data.get("password"))
+    try:
+        user = accounts.authenticate(data.get("username"), data.get("password"))
+    except NotAuthenticated as err:
+        audit.record_login_failure(db.session, data.get("username"), err.code)
+        commit()  # the refusal rolls the request back: the entry is committed first
+        raise
+    audit.record_login(db.session, user, via="token")
     token = accounts.issue_token(user, days=current_app.config["API_TOKEN_DAYS"],
                                  label=str(data.get("label") or "api")[:100])
     commit()
@@ -37,6 +45,7 @@ def revoke_token():
     raw = bearer_token()
     if raw:
         accounts.revoke_token(raw)
+        audit.record_logout(db.session, current_user._get_current_object(), via="token")
         commit()
     return "", 204
 

@@ -93,8 +93,11 @@ def document_file(document_id):
     digest = documents.reader_copy(current_user, document, version)
     range_header = request.headers.get("Range", "")
     opening = not range_header or range_header.replace(" ", "").startswith("bytes=0-")
-    if opening and request.headers.get("X-Cabinet-Prefetch") != "offline":
+    offline = request.headers.get("X-Cabinet-Prefetch") == "offline"
+    if opening and not offline:
         documents.record_read(current_user, version)  # once per opening; saving for offline is not reading
+    if opening:
+        documents.record_access(current_user, document, version, "offline" if offline else "read")
     commit()
     path = store().path(digest)
     if not path.exists():
@@ -114,6 +117,7 @@ def annotated_copy(document_id):
     version = documents.get_version(document, request.args.get("version"))
     digest = documents.reader_copy(current_user, document, version)
     mine = [a for a in annotations.list_annotations(current_user, document, version) if a.user_id == current_user.id]
+    documents.record_access(current_user, document, version, "annotated")
     commit()
     files = store()
     scratch = files.scratch()

@@ -141,6 +141,13 @@ MINUTES_SCHEMAS["ArchiveResults"] = _obj({"total": INT, "page": INT, "page_size"
                                     "retention": _obj({"period": STR, "basis": STR}),
                                     "dossier_pdf": STR, "dossier_zip": STR})}})
 SCHEMAS.update(MINUTES_SCHEMAS)
+SCHEMAS["AuditEntry"] = _obj({"id": INT, "at": TIME, "actor_id": INT, "actor_name": STR, "remote_addr": STR,
+                              "action": STR, "object_type": STR, "object_id": STR, "meeting_id": INT,
+                              "details": {"type": "object"}, "prev_hash": STR, "hash": STR})
+SCHEMAS["AuditPage"] = _obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
+                             "next_before_id": INT})
+SCHEMAS["AuditVerification"] = _obj({"ok": BOOL, "checked": INT, "head": STR, "first_broken": _obj(
+    {"id": INT, "reason": {"enum": ["hash mismatch", "prev_hash mismatch", "gap in ids"]}})})
 
 ROUTES = [
     ("post", "/auth/token", "Exchange username and password for a Bearer token", "TokenInput", 201, "Token",
@@ -260,6 +267,11 @@ ROUTES = [
     ("get", "/archive", "Search closed meetings (archivists, secretariat): `q` words in minutes, documents and "
      "agenda (accents optional), `title`, `body_id`, `from`, `to` (YYYY-MM-DD), `page`", None, 200, "ArchiveResults",
      (401, 403, 422)),
+    ("get", "/audit", "The audit log, newest first (administrators, archivists): `meeting_id`, `actor_id`, "
+     "`action` (`poll` = every poll.* action), `from`, `to` (YYYY-MM-DD), `limit` (≤ 500), `before_id` to page on",
+     None, 200, "AuditPage", (401, 403, 422)),
+    ("get", "/audit/verify", "Recompute the audit log's hash chain; the first broken link if any", None, 200,
+     "AuditVerification", (401, 403)),
     ("post", "/verify", "Signature report of any PDF", "multipart:VerifyUpload", 200, "VerifyReport",
      (400, 401, 413, 415)),
 ]

@@ -10,7 +10,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from ..api.serializers import state_json
 from ..extensions import db, socketio
-from ..services import accounts, live, meetings, polls, speakers
+from ..services import accounts, audit, live, meetings, polls, speakers
 from ..services.errors import Conflict, DomainError, NotAuthenticated
 from .publish import room_for, user_room
 
@@ -27,12 +27,12 @@ def _fresh_identity() -> None:
 def _actor():
     _fresh_identity()
     if current_user and current_user.is_authenticated:
-        return current_user
+        return audit.set_actor(current_user)  # the audit log's actor for this event
     user_id = _users.get(request.sid)
     user = db.session.get(accounts.User, user_id) if user_id else None
     if user is None or not user.active:
         raise NotAuthenticated("not authenticated")
-    return user
+    return audit.set_actor(user)
 
 
 def _fail(err: DomainError) -> dict:

@@ -25,6 +25,7 @@ from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, run_pdf_worker
 from ..realtime.publish import publish
 from ..storage import CHUNK, store
+from . import audit
 from . import validation as v
 from .errors import BadInput, Invalid, NotFound, TooLarge, Unavailable, UnsupportedMedia
 from .meetings import ensure_editable
@@ -290,6 +291,14 @@ def reader_copy(actor: User, document: Document, version: DocumentVersion) -> st
             return db.session.scalar(select(StampedCopy.sha256).where(StampedCopy.version_id == version_id,
                                                                       StampedCopy.user_id == actor_id))
     return digest
+
+
+def record_access(actor: User, document: Document, version: DocumentVersion, how: str) -> None:
+    """The audit log keeps every confidential file that leaves the server: who, which version, how
+    (read, offline, annotated); other access levels are not logged."""
+    if document.access == "confidential":
+        audit.record(db.session, "document.read_confidential", actor=actor, obj=document,
+                     meeting_id=document.meeting_id, details={"version": version.number, "how": how})
 
 
 def record_read(actor: User, version: DocumentVersion) -> None:

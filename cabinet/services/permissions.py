@@ -123,6 +123,7 @@ RULES: dict[str, Callable] = {
     "dossier.export": lambda user, obj: is_secretariat(user) or (is_archivist(user) and _meeting_of(obj).status
                                                                  == "closed"),
     "archive.search": lambda user, _: is_secretariat(user) or is_archivist(user),
+    "audit.view": lambda user, _: is_admin(user) or is_archivist(user),
 }
 
 

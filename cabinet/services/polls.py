@@ -20,6 +20,7 @@ from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, BallotParticipation, Meet
 from ..models.types import utcnow
 from ..realtime import progress
 from ..realtime.publish import after_commit, announce_unnumbered, publish
+from . import audit
 from . import validation as v
 from .errors import Conflict, Invalid, NotAllowed, NotFound
 from .live import ensure_live, voting_counts
@@ -144,6 +145,9 @@ def cast_ballot(actor: User, poll: Poll, option, key=None) -> str:
     if not poll.secret:
         db.session.add(NamedBallot(poll_id=poll.id, user_id=actor.id, position=position))
     db.session.flush()
+    # The audit log says who took part; the choice only for a named poll (never linkable when secret).
+    audit.record(db.session, "poll.vote", actor=actor, obj=poll, meeting_id=meeting.id,
+                 details={"secret": True} if poll.secret else {"secret": False, "option": option})
     after_commit(db.session, lambda: progress.ballot_counted(poll.id))
     return receipt
 
@@ -158,6 +162,8 @@ def _change_ballot(poll: Poll, participation: BallotParticipation, actor: User, 
         _count(poll, ballot.position, -1)
         _count(poll, position, +1)
         ballot.position, ballot.cast_at = position, utcnow()
+        audit.record(db.session, "poll.vote_change", actor=actor, obj=poll, meeting_id=poll.meeting_id,
+                     details={"secret": False, "option": poll.options[position]})  # named polls only
     db.session.flush()
     return participation.receipt
 

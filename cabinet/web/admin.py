@@ -1,4 +1,5 @@
-"""Administration pages: user accounts and the bodies that meet (administrators only)."""
+"""Administration pages: user accounts and the bodies that meet (administrators only), the audit log
+(administrators and archivists)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -6,8 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from ..extensions import db
 from ..models import GLOBAL_ROLES
-from ..services import accounts, bodies
+from ..services import accounts, audit, bodies
+from ..services.errors import DomainError
 from ..services.permissions import require
 from .helpers import actor, attempt, error_context, form_optional, form_text
 
@@ -158,3 +161,38 @@ def remove_body_member(body_id, user_id):
         return _render_body(body, outcome.error.status, error=outcome.error.message)
     flash(_("The member was removed from the body."), "success")
     return redirect(url_for("admin.body", body_id=body.id))
+
+
+# --- audit log ------------------------------------------------------------------------------------
+
+AUDIT_REASONS = {"hash mismatch": _l("the entry was changed after it was written (hash mismatch)"),
+                 "prev_hash mismatch": _l("the entry does not follow the one before it (an entry was changed "
+                                          "or replaced; prev_hash mismatch)"),
+                 "gap in ids": _l("entries are missing before it (gap in ids)")}
+
+
+@admin_bp.get("/audit")
+def audit_log():
+    """The audit log newest first, filtered by meeting, actor, action and dates (administrators,
+    archivists); `verify=1` also recomputes the whole chain."""
+    user = actor()
+    require(user, "audit.view")
+    args = request.args
+    filters = {"meeting_id": args.get("meeting_id", ""), "actor_id": args.get("actor_id", ""),
+               "action": args.get("action", "").strip(), "date_from": args.get("from", ""),
+               "date_to": args.get("to", "")}
+    error, entries = None, []
+    try:
+        entries = audit.list_entries(user, meeting_id=filters["meeting_id"], actor_id=filters["actor_id"],
+                                     action=filters["action"], date_from=filters["date_from"],
+                                     date_to=filters["date_to"], before_id=args.get("before_id"),
+                                     limit=audit.PAGE_SIZE)
+    except DomainError as err:
+        error = err
+    verification = audit.verify_chain(db.session) if args.get("verify") else None
+    choices = audit.filter_choices(user)
+    older = entries[-1].id if len(entries) == audit.PAGE_SIZE and entries[-1].id > 1 else None
+    rows = [(entry, audit.details_of(entry)) for entry in entries]
+    return render_template("admin/audit.html", rows=rows, filters=filters, error=error,
+                           verification=verification, reasons=AUDIT_REASONS, older=older,
+                           paged=bool(args.get("before_id")), **choices), 422 if error else 200

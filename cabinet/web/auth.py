@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..i18n import LANG_COOKIE
-from ..services import accounts
+from ..services import accounts, audit
 from ..services.errors import NotAuthenticated
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,15 @@ def login():
     if request.method == "POST":
         try:
             user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""))
+            audit.record_login(db.session, user)
             db.session.commit()  # a rehashed password, if argon2's parameters changed
             login_user(user, remember=False)
             log.info("login %s from %s", user.username, request.remote_addr)
             return redirect(_safe_next(request.args.get("next")))
         except NotAuthenticated as err:
             log.info("failed login for %r from %s", request.form.get("username", "")[:64], request.remote_addr)
+            audit.record_login_failure(db.session, request.form.get("username", ""), err.code)
+            db.session.commit()
             error = err.message
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status
@@ -56,6 +59,8 @@ def login():
 def logout():
     """End the session and wipe what this browser kept for offline reading (another member may use
     the same tablet next): Clear-Site-Data removes caches, storage and the service worker."""
+    audit.record_logout(db.session, current_user._get_current_object())
+    db.session.commit()
     logout_user()
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'

@@ -1,0 +1,31 @@
+"""The audit log over REST (administrators, archivists): entries newest first, and the chain's check."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from ..extensions import db
+from ..services import audit
+from ..services.permissions import require
+from . import api_bp
+
+
+@api_bp.get("/audit")
+def list_audit():
+    """`meeting_id`, `actor_id`, `action`, `from`/`to` (YYYY-MM-DD, Vietnam time), `limit` (≤ 500), and
+    `before_id` to page on; `next_before_id` is null on the last page."""
+    args = request.args
+    limit = args.get("limit") or audit.PAGE_SIZE
+    entries = audit.list_entries(current_user, meeting_id=args.get("meeting_id"), actor_id=args.get("actor_id"),
+                                 action=args.get("action"), date_from=args.get("from"), date_to=args.get("to"),
+                                 before_id=args.get("before_id"), limit=limit)
+    more = len(entries) == int(limit) and entries[-1].id > 1
+    return jsonify({"items": [audit.entry_json(e) for e in entries],
+                    "next_before_id": entries[-1].id if entries and more else None})
+
+
+@api_bp.get("/audit/verify")
+def verify_audit():
+    """Recompute the whole chain: {ok, checked, first_broken: {id, reason} | null, head}."""
+    require(current_user, "audit.view")
+    return jsonify(audit.verify_chain(db.session))
