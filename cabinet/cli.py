@@ -73,6 +73,8 @@ def serve(host, port, max_connections):
     app = current_app._get_current_object()
     if app.config["ASYNC_MODE"] != "eventlet":
         raise click.ClickException("serve needs CABINET_ASYNC_MODE=eventlet (set by `cabinet serve`)")
+    from .pdf.runner import warm_renderer
+    warm_renderer.prestart()
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     socketio.run(app, host=host, port=port, log_output=True, max_size=max_connections)
 
