@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .config import DEFAULT_TIMEZONE
 from .extensions import db
 from .models import Body, Meeting
-from .services import accounts, agenda, bodies, documents, meetings, participants
+from .services import accounts, agenda, bodies, certificates, documents, live, meetings, minutes, participants, polls
 
 DEMO_PASSWORD = "demo-2026"
 COMMITTEE = "Ủy ban nhân dân thành phố Thanh Hóa"
@@ -125,11 +125,35 @@ def load_demo(samples: str | None = None) -> str:
         folder = Path(samples) if samples else default_samples()
         if folder is not None:
             _attach_documents(folder)
-        staff = accounts.find_user_by_username("vanphong")
-        for move in ("start", "close"):  # the October meeting is over: its record is complete
-            meetings.move_status(staff, past, move)
-        db.session.commit()
+        _hold(past)
     return _logins_text()
+
+
+def _hold(past: Meeting) -> None:
+    """The October meeting is over: attendance, a named vote, minutes drafted and awaiting signatures, and
+    signing certificates (demo CA) for its secretary and chair, so the whole path can be tried."""
+    staff = accounts.find_user_by_username("vanphong")
+    meetings.move_status(staff, past, "start")
+    chair = next(p.user for p in past.participants if p.role == "chair")
+    voters = [p for p in past.participants if p.role in ("chair", "member")]
+    for n, person in enumerate(voters):
+        if n == len(voters) - 1:
+            live.check_in(staff, past, user_id=person.user_id, mode="absent", reason="Đi công tác tại Hà Nội")
+        else:
+            live.check_in(person.user, past, mode="online" if n == 1 else "room")
+    poll = polls.create_poll(chair, past, {"question": "Thông qua dự toán thu, chi ngân sách năm 2027?",
+                                           "majority": "all", "agenda_item_id": past.items[0].id})
+    db.session.flush()
+    polls.open_poll(chair, poll)
+    for person in voters[:-1]:
+        polls.cast_ballot(person.user, poll, "Tán thành")
+    polls.close_poll(chair, poll)
+    meetings.move_status(staff, past, "close")
+    secretary = accounts.find_user_by_username("thuky")
+    minutes.generate_minutes(secretary, past)
+    for user in (secretary, chair):
+        certificates.issue_demo_certificate(user, DEMO_PASSWORD)
+    db.session.commit()
 
 
 def _attach_documents(folder: Path) -> None:
@@ -210,4 +234,6 @@ def _logins_text() -> str:
         "  admin          administrator",
         *rows[1:],
         f"  … and {len(PEOPLE) - 8} more members (see cabinet/demo.py)",
+        "The October meeting is closed and its minutes await signatures: thuky (secretary), then chutich",
+        f"(chair) sign them with the certificate passphrase {DEMO_PASSWORD}.",
     ])

@@ -37,6 +37,14 @@ def test_demo_is_realistic_and_loads_once(app):
     if default_samples() is not None:  # the shared sample PDFs become the meetings' documents
         assert db.session.query(Document).count() >= 4
         assert {d.access for d in db.session.query(Document)} == {"public", "participants", "confidential"}
+    past = db.session.query(Meeting).filter(Meeting.status == "closed").one()  # held: minutes await signatures
+    from cabinet.models import Minutes
+    from cabinet.services import certificates
+    record = db.session.query(Minutes).filter_by(meeting_id=past.id).one()
+    assert record.current.content["record"]["attendance"]["present"] >= 10
+    assert record.current.content["record"]["items"][0]["polls"][0]["passed"] is True
+    chair = next(p.user for p in past.participants if p.role == "chair")
+    assert certificates.certificate_info(chair)["status"] == "valid"
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert db.session.query(Meeting).count() == len(titles)
