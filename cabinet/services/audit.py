@@ -38,6 +38,9 @@ LIMITS = {"actor_name": 200, "remote_addr": 45, "action": 80, "object_type": 80,
 CSV_COLUMNS = (*FIELDS, "hash")
 PAGE_SIZE = 50
 
+_HEAD = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+_INSERT = insert(AuditEntry.__table__)
+
 _PENDING = "cabinet_audit_pending"   # session.info: entries waiting for the commit
 _MARKS = "cabinet_audit_marks"       # session.info: where each open savepoint started in the pending list
 _WRITTEN = "cabinet_audit_written"   # session.info: the chain is locked by this transaction already
@@ -114,6 +117,7 @@ def record_login(session: Session, user: User, *, via: str = "password") -> None
 
 
 def record_logout(session: Session, user: User, *, via: str = "password") -> None:
+    """A logout (a browser session ended, or a tablet's token revoked)."""
     record(session, "user.logout", actor=user, obj=user, details={"via": via})
 
 
@@ -133,10 +137,12 @@ def _iso(value: datetime) -> str:
 def entry_hash(row) -> str:
     """SHA-256 (hex) of a row's canonical form: every column but `hash`, in FIELDS order, as compact JSON."""
     values = [_iso(row[f]) if f == "at" else row[f] for f in FIELDS]
-    return hashlib.sha256(json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def dumps(details) -> str:
+    """Details as stored (and hashed): compact JSON with sorted keys."""
     return details if isinstance(details, str) else json.dumps(details, ensure_ascii=False, sort_keys=True,
                                                                 separators=(",", ":"), default=str)
 
@@ -163,7 +169,7 @@ def _append(session: Session, entries: list[dict]) -> None:
     if not session.info.get(_WRITTEN):
         _lock_chain(connection)
         session.info[_WRITTEN] = True
-    head = connection.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    head = connection.execute(_HEAD).first()
     last_id, prev = (head.id, head.hash) if head else (0, GENESIS_HASH)
     now = utcnow()
     actor_id, actor_name, address = _context()
@@ -181,7 +187,7 @@ def _append(session: Session, entries: list[dict]) -> None:
                 row[field] = str(row[field])[:limit]
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
-    connection.execute(insert(AuditEntry.__table__), rows)
+    connection.execute(_INSERT, rows)
 
 
 def _before_commit(session: Session) -> None:
@@ -240,7 +246,8 @@ def verify_chain(session: Session, batch: int = 5000) -> dict:
     table = AuditEntry.__table__
     checked, expected, prev, last = 0, 1, GENESIS_HASH, 0
     while True:
-        rows = session.execute(select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)).mappings().all()
+        page = select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)
+        rows = session.execute(page).mappings().all()
         for row in rows:
             reason = None
             if row["id"] != expected:
@@ -302,7 +309,8 @@ def list_entries(actor: User, *, meeting_id=None, actor_id=None, action=None, da
     if actor_id is not None:
         query = query.where(AuditEntry.actor_id == actor_id)
     if action:  # "poll" matches every poll.* action, "poll.vote" exactly that one
-        query = query.where(AuditEntry.action == action if "." in action else AuditEntry.action.startswith(action + "."))
+        query = query.where(AuditEntry.action == action if "." in action
+                            else AuditEntry.action.startswith(action + ".", autoescape=True))
     if start is not None:
         query = query.where(AuditEntry.at >= start)
     if end is not None:
@@ -317,7 +325,8 @@ def filter_choices(actor: User) -> dict:
     from ..extensions import db
     from ..models import Meeting
     require(actor, "audit.view")
-    meetings = db.session.execute(select(Meeting.id, Meeting.title).order_by(Meeting.starts_at.desc()).limit(500)).all()
+    meetings = db.session.execute(select(Meeting.id, Meeting.title).order_by(Meeting.starts_at.desc())
+                                  .limit(500)).all()
     people = db.session.execute(select(User.id, User.full_name, User.username).order_by(User.full_name)).all()
     return {"meetings": meetings, "people": people}
 

@@ -176,7 +176,8 @@ def _describe(session: Session, obj, info: ModelInfo, verb: str, pending) -> dic
         if not changes:
             return None
         hidden = _hidden(session, info, obj, old_access, pending)
-        details = {"changed": {k: REDACTED if k in hidden else [_value(o), _value(n)] for k, (o, n) in changes.items()}}
+        details = {"changed": {k: REDACTED if k in hidden else [_value(o), _value(n)]
+                               for k, (o, n) in changes.items()}}
     else:
         hidden = _hidden(session, info, obj, None, pending)
         shown = {key: (REDACTED if key in hidden else _value(values[key]))
