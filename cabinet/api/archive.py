@@ -5,13 +5,14 @@ from flask import jsonify, request, send_file
 from flask_login import current_user
 
 from ..services import archive, dossier, meetings
-from . import api_bp
+from . import api_bp, commit
 
 
 def _send(context, mimetype: str, name: str):
     """Send a file the service built in a scratch folder: the open handle outlives the folder's removal."""
     with context as path:
         handle = path.open("rb")
+    commit()  # the export and its confidential reads are on the audit log before the file leaves
     response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -25,6 +25,7 @@ from ..models import Document, Meeting, User
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, run_pdf_worker
 from ..storage import store
+from . import audit
 from .agenda import agenda_tree
 from .errors import Unavailable
 from .minutes import minutes_of
@@ -34,12 +35,20 @@ from .permissions import may, require
 log = logging.getLogger(__name__)
 
 
-def _documents(actor: User, meeting: Meeting) -> tuple[list[Document], int]:
-    """(documents the actor may read, in agenda order then upload order; how many were withheld)."""
+def _documents(actor: User, meeting: Meeting, how: str) -> tuple[list[Document], int]:
+    """(documents the actor may read, in agenda order then upload order; how many were withheld).
+    Confidential ones go out unstamped here, so each is an access the audit log records (the caller
+    commits before the file leaves)."""
     rows = db.session.scalars(select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)).all()
     order = {node.item.id: i for i, node in enumerate(_flat(agenda_tree(actor, meeting)))}
     readable = [d for d in rows if may(actor, "document.read", d)]
     readable.sort(key=lambda d: (order.get(d.agenda_item_id, len(order)), d.id))
+    for document in readable:
+        if document.access == "confidential":
+            audit.record(db.session, "document.read_confidential", actor=actor, obj=document,
+                         details={"version": document.current_version.number, "how": how})
+    audit.record(db.session, "meeting.dossier_export", actor=actor, obj=meeting,
+                 details={"format": how, "documents": len(readable), "withheld": len(rows) - len(readable)})
     return readable, len(rows) - len(readable)
 
 
@@ -63,7 +72,7 @@ def _safe_name(name: str) -> str:
 def dossier_pdf(actor: User, meeting: Meeting):
     """Yield the path of the dossier PDF (removed afterwards)."""
     require(actor, "dossier.export", meeting)
-    documents, withheld = _documents(actor, meeting)
+    documents, withheld = _documents(actor, meeting, "dossier.pdf")
     signature, minutes = _signed_minutes(meeting)
     tree = agenda_tree(actor, meeting)
     files = store()
@@ -109,8 +118,7 @@ def dossier_pdf(actor: User, meeting: Meeting):
 def dossier_zip(actor: User, meeting: Meeting):
     """Yield the path of the dossier ZIP: originals, signed minutes, audit CSV, record, manifest."""
     require(actor, "dossier.export", meeting)
-    from .audit import audit_csv
-    documents, withheld = _documents(actor, meeting)
+    documents, withheld = _documents(actor, meeting, "dossier.zip")
     signature, _minutes = _signed_minutes(meeting)
     files = store()
     scratch = files.scratch()
@@ -140,7 +148,9 @@ def dossier_zip(actor: User, meeting: Meeting):
             if signature is not None:
                 add(f"minutes/bien-ban-{meeting.id}-da-ky.pdf", path=files.path(signature.sha256))
             add("record.json", data=json.dumps(record_of(meeting), ensure_ascii=False, indent=1).encode())
-            add("audit-log.csv", data=audit_csv(db.session, meeting_id=meeting.id).encode("utf-8-sig"))
+            add("audit-log.csv", data=audit.audit_csv(db.session, meeting_id=meeting.id).encode("utf-8-sig"))
+            # The chain's head at export: kept outside the database, it shows later whether rows were cut.
+            manifest["audit_chain"] = audit.verify_chain(db.session)
             archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         yield target
     finally:

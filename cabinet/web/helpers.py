@@ -98,6 +98,7 @@ def register_filters(bp: Blueprint) -> None:
                 "users": may(user, "user.manage"),
                 "bodies": may(user, "body.manage"),
                 "archive": may(user, "archive.search"),
+                "audit": may(user, "audit.view"),
             },
             "here": here,
         }

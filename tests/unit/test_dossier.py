@@ -98,3 +98,18 @@ def test_dossier_zip_has_a_manifest_that_matches(held):
     assert {f["name"]: f["sha256"] for f in manifest["files"]} == \
         {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()}
     assert json.loads(contents["record.json"])["meeting"]["id"] == held["meeting"].id
+
+
+def test_exports_are_on_the_audit_log(held):
+    from cabinet.models import AuditEntry
+    chair_reader = held["secretariat"]  # the secretariat reads the confidential document too
+    with dossier.dossier_zip(chair_reader, held["meeting"]) as path:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+    db.session.commit()  # what the API does before sending the file
+    assert manifest["audit_chain"]["ok"] is True
+    actions = [(e.action, e.object_id) for e in db.session.query(AuditEntry).filter(
+        AuditEntry.action.in_(["document.read_confidential", "meeting.dossier_export"]))]
+    secret = held["documents"][2]
+    assert ("document.read_confidential", str(secret.id)) in actions
+    assert ("meeting.dossier_export", str(held["meeting"].id)) in actions
