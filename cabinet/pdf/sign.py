@@ -10,8 +10,10 @@ the Info dictionary and the XMP packet (kept consistent, `pdfaid` untouched) and
 from __future__ import annotations
 
 import abc
+import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -263,12 +265,24 @@ def sign_pdf(pdf_bytes: bytes, signer: Signer, *, field_name: str, page: int,
         new_field_spec=fields.SigFieldSpec(field_name, on_page=page, box=(x1, y1, x2, y2)))
     params = {"stamp": stamp}  # passed as a parameter, so a % in a name or label is harmless
     try:
-        out = pdf_signer.sign_pdf(writer, appearance_text_params=params)
+        out = outside_event_loop(pdf_signer.sign_pdf, writer, appearance_text_params=params)
     except TimestampRequestError as exc:
         raise TimestampFailed(str(exc)) from exc
     except (SigningError, LayoutError) as exc:
         raise SigningFailed(str(exc)) from exc
     return out.getvalue()
+
+
+def outside_event_loop(function, *args, **kwargs):
+    """pyHanko's synchronous calls run asyncio.run(), which refuses to start inside a running event loop
+    (a caller that is itself asynchronous, Playwright's sync API in the same process): then the call
+    goes to a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def _check_header(pdf_bytes: bytes) -> None:
@@ -304,7 +318,7 @@ def verify_pdf(pdf_bytes: bytes, trust_roots: list, *, other_certs=()) -> dict:
         # A fresh context per signature: the certificate cache of one must not vouch for another.
         context = ValidationContext(trust_roots=roots, other_certs=others, allow_fetching=False)
         try:
-            status = validate_pdf_signature(sig, context, key_usage_settings=usage)
+            status = outside_event_loop(validate_pdf_signature, sig, context, key_usage_settings=usage)
             reports.append(_report(sig, status))
         except Exception as exc:  # a malformed signature is reported as invalid, not as a crash
             log.info("signature %s could not be validated: %s", sig.field_name, exc)

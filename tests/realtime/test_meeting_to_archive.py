@@ -10,15 +10,13 @@ import zipfile
 import pytest
 import requests
 import socketio
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from cabinet.pdf.sign import load_certificates
 
 from ..conftest import BACKENDS, fresh_postgres_url
 from ..documents_helpers import sample
+from ..pyhanko_helpers import validate_all
 from ..servers import Server, cabinet_env, run_cabinet
 
 PASSWORD = "mat-khau-rat-dai"
@@ -144,8 +142,7 @@ def test_a_meeting_from_check_in_to_the_archive(server, tmp_path):
 
     pdf = people["daibieu2"]("GET", f"/minutes/{minutes_id}/pdf").content
     roots = load_certificates([server.data / "signing" / "ca" / "ca.pem"])
-    statuses = [validate_pdf_signature(sig, ValidationContext(trust_roots=roots, allow_fetching=False))
-                for sig in PdfFileReader(io.BytesIO(pdf)).embedded_signatures]
+    statuses = validate_all(pdf, roots)
     assert len(statuses) == 2 and all(s.intact and s.valid and s.trusted for s in statuses)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Độc lập - Tự do - Hạnh phúc" in text and "12/BB-HĐND" in text

@@ -1,12 +1,7 @@
 """Signing the minutes: secretary first, then chair, both signatures intact afterwards (checked with
 pyHanko's own validation, not our code); locked after the first; wrong turns and passphrases refused
 with nothing changed; a correction needs new signatures."""
-import io
-
 import pytest
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
 
 from cabinet.extensions import db
 from cabinet.models import MinutesSignature
@@ -15,6 +10,7 @@ from cabinet.services.errors import Conflict, DomainError, NotAllowed
 from cabinet.services.verification import verify_file
 
 from ..minutes_helpers import held_session
+from ..pyhanko_helpers import validate_all
 
 PASS = {"secretary": "thu-ky-ky-so-2026", "chair": "chu-toa-ky-so-2026"}
 
@@ -30,10 +26,7 @@ def drafted(make):
 
 
 def _validate_independently(pdf: bytes) -> list:
-    roots = certificates.trust_roots()
-    reader = PdfFileReader(io.BytesIO(pdf))
-    return [validate_pdf_signature(sig, ValidationContext(trust_roots=roots, allow_fetching=False))
-            for sig in reader.embedded_signatures]
+    return validate_all(pdf, certificates.trust_roots())
 
 
 def test_secretary_then_chair_both_signatures_stay_valid(drafted, tmp_path):

@@ -22,11 +22,8 @@ from cryptography.x509.oid import NameOID
 from fpdf import FPDF
 from pyhanko.pdf_utils.generic import StreamObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
@@ -36,6 +33,7 @@ from cabinet.services import certificates
 from cabinet.services.errors import BadInput, Conflict, Invalid, NotAllowed
 
 from ..documents_helpers import SAMPLES
+from ..pyhanko_helpers import validate_all
 
 FONT = Path(__file__).resolve().parents[2] / "static" / "fonts" / "LiberationSerif-Regular.ttf"
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -71,9 +69,7 @@ def independent(pdf: bytes, store: Path):
     pem = (store / "ca" / "ca.pem").read_bytes()
     der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
     root = asn1_x509.Certificate.load(der)
-    reader = PdfFileReader(BytesIO(pdf))
-    return [validate_pdf_signature(sig, ValidationContext(trust_roots=[root], allow_fetching=False))
-            for sig in reader.embedded_signatures]
+    return validate_all(pdf, [root])
 
 
 def stamp_texts(pdf: bytes) -> list[str]:
