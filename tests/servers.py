@@ -21,7 +21,9 @@ def free_port() -> int:
 
 
 def cabinet_env(data_dir: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CABINET_")}
+    # Not FLASK_RUN_FROM_CLI either: Flask's CLI runner (tests/unit/test_cli.py) leaves it set in this
+    # process, and a server started with it refuses to run.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CABINET_") and k != "FLASK_RUN_FROM_CLI"}
     env.update(CABINET_DATA_DIR=str(data_dir), CABINET_RATELIMIT="false", **extra)
     return env
 

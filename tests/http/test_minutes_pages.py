@@ -90,7 +90,7 @@ def test_history_lists_revisions_with_restore_for_editors(app, held):
     fragment = _as(app, held["secretary"]).get(f"/minutes/{record.id}/history").get_data(as_text=True)
     assert fragment.count('data-test="revision"') == 2
     assert 'data-test="restore-1"' in fragment and 'data-test="restore-2"' not in fragment, "older ones only"
-    assert "conclusion of item 1" in fragment, "the change names the agenda number, not the database id"
+    assert "kết luận nội dung 1" in fragment, "the change names the agenda number, not the database id"
     reader = _as(app, held["member"]).get(f"/minutes/{record.id}/history").get_data(as_text=True)
     assert reader.count('data-test="revision"') == 2 and "data-action=\"restore\"" not in reader
     page = _as(app, held["member"]).get(f"/meetings/{held['meeting'].id}/minutes").get_data(as_text=True)
