@@ -210,7 +210,7 @@ def main() -> None:
         say(f"## 3. Dossier: cover + agenda + 2 × 500-page documents → {dossier_pages} pages")
         say(f"- largest PDF worker child of the whole run, peak RSS (getrusage RUSAGE_CHILDREN; the dossier "
             f"merge is the biggest job): {children_peak:.0f} MiB")
-        say(f"- dossier (service → PDF worker: WeasyPrint cover, pypdf merge, bookmarks, attachments): "
+        say(f"- dossier (service → the warm PDF worker: WeasyPrint cover, pikepdf join, bookmarks, attachments): "
             f"{summary(dossier_times)}")
         if qpdf_times:
             ratio = statistics.median(dossier_times) / statistics.median(qpdf_times)

@@ -1,40 +1,56 @@
-"""Assemble the meeting dossier (runs in the PDF worker child): a WeasyPrint cover and agenda, then every
-document in agenda order, then the signed minutes' pages, with bookmarks per agenda item (pypdf) and
-files attached (the signed minutes as they were signed, the machine-readable record)."""
+"""Assemble the meeting dossier (runs in the PDF worker): a WeasyPrint cover and agenda, then every
+document in agenda order, then the signed minutes' pages, with bookmarks per agenda item and files
+attached (the signed minutes as they were signed, the machine-readable record).
+
+The pages are joined by pikepdf, qpdf's engine: a 1 000-page dossier takes about what qpdf itself takes
+(pypdf needed ~6× that: docs/BENCHMARKS.md). The tests read the result back with pypdf.
+"""
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
 
-def assemble_dossier(cover_html: str, static_dir: Path, parts: list[dict], attachments: list[dict],
+def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[dict], attachments: list[dict],
                      target: Path) -> dict:
     """`parts`: [{"title", "level": 0 | 1, "path": PDF file or None, "documents": n}] in order; a part
     without a file (an agenda item) is a bookmark to where its first document starts, or to the agenda."""
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
+    from pikepdf import AttachedFileSpec, OutlineItem, Pdf
     from weasyprint import HTML
 
     from .minutes import _fetcher_class
 
     cover = HTML(string=cover_html, base_url=static_dir.resolve().as_uri() + "/",
                  url_fetcher=_fetcher_class()(static_dir)).write_pdf()
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(cover)), import_outline=False)
-    writer.add_outline_item("Bìa và chương trình", 0)
-    agenda_page = 1 if len(writer.pages) > 1 else 0
-    parent = None
-    for part in parts:
-        start = len(writer.pages)
-        if part.get("path"):
-            writer.append(PdfReader(part["path"]), import_outline=False)
-        page = start if part.get("path") or part.get("documents") else agenda_page
-        node = writer.add_outline_item(part["title"], page, parent=parent if part["level"] else None)
-        if part["level"] == 0:
-            parent = node
-    for attachment in attachments:
-        writer.add_attachment(attachment["name"], Path(attachment["path"]).read_bytes())
-    writer.add_metadata({"/Title": parts[0]["title"] if parts else "Hồ sơ cuộc họp", "/Producer": "Cabinet"})
-    writer.page_mode = "/UseOutlines"
-    with Path(target).open("wb") as out:
-        writer.write(out)
-    return {"pages": len(writer.pages)}
+    dossier = Pdf.open(io.BytesIO(cover))
+    agenda_page = 1 if len(dossier.pages) > 1 else 0
+    sources = []  # kept open until the dossier is saved: its pages refer to them
+    outline = [OutlineItem("Bìa và chương trình", 0)]
+    try:
+        for part in parts:
+            start = len(dossier.pages)
+            if part.get("path"):
+                source = Pdf.open(part["path"])
+                sources.append(source)
+                dossier.pages.extend(source.pages)
+            page = start if part.get("path") or part.get("documents") else agenda_page
+            item = OutlineItem(part["title"], page)
+            if part["level"] and len(outline) > 1:
+                outline[-1].children.append(item)
+            else:
+                outline.append(item)
+        with dossier.open_outline() as tree:
+            tree.root[:] = outline  # replaces the bookmarks WeasyPrint made from the cover's headings
+        for attachment in attachments:
+            dossier.attachments[attachment["name"]] = AttachedFileSpec(
+                dossier, Path(attachment["path"]).read_bytes(), filename=attachment["name"])
+        dossier.docinfo[pikepdf.Name.Title] = title
+        dossier.docinfo[pikepdf.Name.Producer] = "Cabinet"
+        dossier.Root.PageMode = pikepdf.Name.UseOutlines
+        dossier.save(target)
+        return {"pages": len(dossier.pages)}
+    finally:
+        for source in sources:
+            source.close()
+        dossier.close()

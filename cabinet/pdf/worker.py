@@ -29,8 +29,8 @@ def handle(job: dict) -> dict:
             answer = render_minutes_pdf(job["html"], Path(job["static_dir"]), Path(job["target"]), job["attachments"])
         elif command == "dossier":
             from .dossier import assemble_dossier
-            answer = assemble_dossier(job["cover_html"], Path(job["static_dir"]), job["parts"], job["attachments"],
-                                      Path(job["target"]))
+            answer = assemble_dossier(job["title"], job["cover_html"], Path(job["static_dir"]), job["parts"],
+                                      job["attachments"], Path(job["target"]))
         elif command == "text":
             from .text import extract_text
             answer = extract_text(Path(job["source"]), int(job["limit"]))

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Document, Meeting, User
 from ..models.types import utcnow
-from ..pdf.runner import WorkerFailed, run_pdf_worker
+from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
 from . import audit
 from .agenda import agenda_tree
@@ -101,9 +101,10 @@ def dossier_pdf(actor: User, meeting: Meeting):
                                 starts=local(meeting.starts_at.isoformat()), exported_by=actor.full_name)
         target = scratch / "dossier.pdf"
         try:
-            answer = run_pdf_worker({"command": "dossier", "cover_html": cover, "static_dir": current_app.static_folder,
-                                     "parts": parts, "attachments": attachments, "target": str(target)},
-                                    timeout=600)
+            answer = warm_renderer.run({"command": "dossier", "title": f"Hồ sơ cuộc họp: {meeting.title}",
+                                        "cover_html": cover, "static_dir": current_app.static_folder,
+                                        "parts": parts, "attachments": attachments, "target": str(target)},
+                                       timeout=600)
         except WorkerFailed:
             answer = {"refused": "worker_failed"}
         if "refused" in answer:
