@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from ..extensions import db
 from ..models import GLOBAL_ROLES
-from ..services import accounts, audit, bodies
+from ..services import accounts, audit, bodies, certificates
 from ..services.errors import DomainError
 from ..services.permissions import require
 from .helpers import actor, attempt, error_context, form_optional, form_text
@@ -44,8 +44,9 @@ def users():
 
 
 def _render_user_form(account, values: dict, status: int = 200, **extra):
-    return render_template("admin/user_form.html", account=account, values=values, **_role_context(),
-                           **extra), status
+    certificate = certificates.certificate_info(account) if account is not None else None
+    return render_template("admin/user_form.html", account=account, values=values, certificate=certificate,
+                           **_role_context(), **extra), status
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
@@ -85,6 +86,33 @@ def edit_user(user_id):
         return _render_user_form(account, values, outcome.error.status, **error_context(outcome))
     flash(_("The account “%(username)s” was saved.", username=account.username), "success")
     return redirect(url_for("admin.users"))
+
+
+MAX_P12_BYTES = 64 * 1024
+
+
+@admin_bp.post("/users/<int:user_id>/certificate")
+def upload_certificate(user_id):
+    """An administrator stores a signer's PKCS#12 (checked against its passphrase; kept encrypted under it)."""
+    user = actor()
+    require(user, "user.manage")
+    account = accounts.get_user(user_id)
+    upload = request.files.get("p12")
+    data = upload.read(MAX_P12_BYTES + 1) if upload else b""
+    if not data or len(data) > MAX_P12_BYTES:
+        flash(_("Choose the signer's PKCS#12 file (.p12 or .pfx, at most 64 KB)."), "error")
+        return redirect(url_for("admin.edit_user", user_id=account.id) + "#certificate")
+    try:
+        info = certificates.store_uploaded_certificate(account, data, request.form.get("passphrase", ""))
+    except DomainError as err:
+        flash(str(err.message), "error")
+        return redirect(url_for("admin.edit_user", user_id=account.id) + "#certificate")
+    audit.record(db.session, "certificate.upload", actor=user, obj=account,
+                 details={"subject": info.get("subject"), "not_after": info.get("not_after"),
+                          "sha256": info.get("sha256")})
+    db.session.commit()
+    flash(_("The signing certificate of “%(username)s” was stored.", username=account.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=account.id) + "#certificate")
 
 
 # --- bodies ---------------------------------------------------------------------------------------
