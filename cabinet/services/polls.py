@@ -13,6 +13,8 @@ import uuid
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, BallotParticipation, Meeting, NamedBallot,
@@ -39,7 +41,7 @@ def options_for(meeting: Meeting) -> list[str]:
 
 
 def get_poll(actor: User, poll_id) -> Poll:
-    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
+    poll = db.session.get(Poll, poll_id, options=[joinedload(Poll.meeting)]) if isinstance(poll_id, int) else None
     if poll is None:
         raise NotFound(_l("Poll not found."), code="poll_not_found")
     require(actor, "meeting.view", poll.meeting)
@@ -51,11 +53,11 @@ def _locked(poll: Poll) -> Poll:
     on PostgreSQL; on SQLite (which has no row locks, and whose driver starts a transaction only at the
     first write) a no-op write, so the database's write lock is held before the poll is read."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(Poll).where(Poll.id == poll.id).values(status=Poll.status)
-                           .execution_options(synchronize_session=False))
+        status = db.session.scalar(update(Poll).where(Poll.id == poll.id).values(status=Poll.status)
+                                   .returning(Poll.status).execution_options(synchronize_session=False))
     else:
-        db.session.execute(select(Poll.id).where(Poll.id == poll.id).with_for_update())
-    db.session.refresh(poll)
+        status = db.session.scalar(select(Poll.status).where(Poll.id == poll.id).with_for_update())
+    set_committed_value(poll, "status", status)  # the status as it stands under the lock; nothing else moves
     return poll
 
 
