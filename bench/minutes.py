@@ -65,9 +65,8 @@ def worker_peak_rss_mib(job: dict) -> float:
     return usage.ru_maxrss / 1024
 
 
-def build_meeting(make, services):
-    """30 items, 52 people (50 members), 60 speaker turns, 20 polls (every other one named)."""
-    live, polls, speakers, db = services["live"], services["polls"], services["speakers"], services["db"]
+def build_meeting(make):
+    """30 items and 52 people (a chair, a secretary, 50 members) invited by the secretariat."""
     secretariat = make.user("secretariat", full_name="Lê Thị Văn Phòng")
     chair = make.user("member", full_name="Nguyễn Văn Chủ Tọa")
     secretary = make.user("member", full_name="Trần Thị Thư Ký")
@@ -79,6 +78,7 @@ def build_meeting(make, services):
 
 
 def hold_session(meeting, chair, members, services):
+    """Everyone checks in; 60 speaker turns over the 30 items; 20 polls (every other one named)."""
     live, polls, speakers, db = services["live"], services["polls"], services["speakers"], services["db"]
     for person in [chair, *members]:
         live.check_in(person, meeting)
@@ -130,7 +130,7 @@ def main() -> None:
         from cabinet.cli import upgrade_schema
         upgrade_schema()
         services = {"live": live, "polls": polls, "speakers": speakers, "db": db}
-        meeting, secretariat, chair, secretary, members = build_meeting(make, services)
+        meeting, secretariat, chair, secretary, members = build_meeting(make)
         from make_pdf import text_pdf
         source = text_pdf()
         for item in meeting.items[:2]:  # 2 × 500 pages of Vietnamese text

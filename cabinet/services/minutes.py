@@ -23,7 +23,6 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Meeting, Minutes, MinutesRevision, User
-from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..realtime.publish import publish
 from . import validation as v
@@ -66,7 +65,7 @@ def minutes_of(meeting: Meeting) -> Minutes | None:
     return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
 
 
-def _locked(minutes: Minutes) -> Minutes:
+def lock_minutes(minutes: Minutes) -> Minutes:
     """Hold the minutes row until commit (a no-op write: a row lock on PostgreSQL, the write lock on SQLite),
     so two editors or two signers cannot both act on the same revision."""
     db.session.execute(update(Minutes).where(Minutes.id == minutes.id).values(status=Minutes.status)
@@ -97,7 +96,7 @@ def generate_minutes(actor: User, meeting: Meeting) -> Minutes:
                                              author_id=actor.id, change="Drafted from the meeting record"))
     db.session.add(minutes)
     db.session.flush()
-    _announce(minutes)
+    announce(minutes)
     return minutes
 
 
@@ -105,7 +104,7 @@ def edit_minutes(actor: User, minutes: Minutes, data: dict, base_revision=None) 
     """A new revision with the edited fields. `base_revision` (the number the editor started from) must be
     the current one, so one secretary's save never silently overwrites another's."""
     require(actor, "minutes.manage", minutes.meeting)
-    _locked(minutes)
+    lock_minutes(minutes)
     if minutes.status != "draft":
         raise Conflict(_l("The minutes are signed and locked; open a correction to change them."),
                        code="minutes_locked")
@@ -171,14 +170,14 @@ def _new_revision(actor: User, minutes: Minutes, content: dict, change: str) -> 
                                author_id=actor.id, change=change[:300])
     minutes.revisions.append(revision)
     db.session.flush()
-    _announce(minutes)
+    announce(minutes)
     return revision
 
 
 def restore_revision(actor: User, minutes: Minutes, number) -> MinutesRevision:
     """Copy an older revision forward as the newest (history is never rewritten)."""
     require(actor, "minutes.manage", minutes.meeting)
-    _locked(minutes)
+    lock_minutes(minutes)
     if minutes.status != "draft":
         raise Conflict(_l("The minutes are signed and locked; open a correction to change them."),
                        code="minutes_locked")
@@ -192,7 +191,7 @@ def restore_revision(actor: User, minutes: Minutes, number) -> MinutesRevision:
 def open_correction(actor: User, minutes: Minutes, reason) -> MinutesRevision:
     """Signed minutes are never changed in place: a correction is a new revision that needs new signatures."""
     require(actor, "minutes.manage", minutes.meeting)
-    _locked(minutes)
+    lock_minutes(minutes)
     if minutes.status == "draft":
         raise Conflict(_l("The minutes are not signed yet; edit them directly."), code="minutes_not_locked")
     reason = v.text(reason, "reason", max_length=250)
@@ -200,7 +199,7 @@ def open_correction(actor: User, minutes: Minutes, reason) -> MinutesRevision:
     return _new_revision(actor, minutes, copy.deepcopy(minutes.current.content), f"Correction: {reason}")
 
 
-def _announce(minutes: Minutes) -> None:
+def announce(minutes: Minutes) -> None:
     """Tell the meeting's tablets, and keep the archive's copy of the words current."""
     from .archive import index_minutes
     index_minutes(minutes)
@@ -261,13 +260,13 @@ def render_pdf(revision: MinutesRevision, *, draft: bool) -> tuple[bytes, dict]:
     template = current_app.jinja_env.get_template("minutes/minutes_pdf.html")
     html = template.render(doc=document_view(revision.content, draft=draft))
     record = json.dumps(revision.content["record"], ensure_ascii=False, indent=1)
+    attachments = [{"name": "record.json", "content": record,
+                    "description": "Meeting record (attendance, polls, results)"}]
     with tempfile.TemporaryDirectory(prefix="minutes-") as scratch:
         target = Path(scratch) / "minutes.pdf"
         try:
             answer = warm_renderer.run({"command": "render_minutes", "html": html, "target": str(target),
-                                     "static_dir": current_app.static_folder,
-                                     "attachments": [{"name": "record.json", "content": record,
-                                                      "description": "Meeting record (attendance, polls, results)"}]})
+                                        "static_dir": current_app.static_folder, "attachments": attachments})
         except WorkerFailed:
             answer = {"refused": "worker_failed"}
         if "refused" in answer:

@@ -17,7 +17,7 @@ from ..models import SIGNER_ROLES, Minutes, MinutesSignature, User
 from ..models.types import utcnow
 from ..storage import store
 from .errors import Conflict, NotAllowed, Unavailable
-from .minutes import _announce, _locked, render_pdf
+from .minutes import announce, lock_minutes, render_pdf
 from .permissions import meeting_role, require
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
         raise Unavailable(_l("The signature could not be added; nothing was signed."), code="signing_failed")
     digest = store().put_bytes(signed)
 
-    _locked(minutes)  # the revision must still be the current one and this role still unsigned
+    lock_minutes(minutes)  # the revision must still be the current one and this role still unsigned
     if minutes.current.id != revision.id or next_signer_role(minutes) != role:
         raise Conflict(_l("The minutes changed while you were signing; reload and sign again."),
                        code="changed_while_signing")
@@ -81,7 +81,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
         raise Conflict(_l("The minutes changed while you were signing; reload and sign again."),
                        code="changed_while_signing")
     log.info("minutes %s revision %s signed by %s as %s", minutes.id, revision.number, actor.id, role)
-    _announce(minutes)
+    announce(minutes)
     return row
 
 
