@@ -8,6 +8,7 @@ The pages are joined by pikepdf, qpdf's engine: a 1 000-page dossier takes about
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 
@@ -21,8 +22,10 @@ def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[
 
     from .minutes import _fetcher_class
 
+    started = time.perf_counter()
     cover = HTML(string=cover_html, base_url=static_dir.resolve().as_uri() + "/",
                  url_fetcher=_fetcher_class()(static_dir)).write_pdf()
+    covered = time.perf_counter()
     dossier = Pdf.open(io.BytesIO(cover))
     agenda_page = 1 if len(dossier.pages) > 1 else 0
     sources = []  # kept open until the dossier is saved: its pages refer to them
@@ -49,7 +52,8 @@ def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[
         dossier.docinfo[pikepdf.Name.Producer] = "Cabinet"
         dossier.Root.PageMode = pikepdf.Name.UseOutlines
         dossier.save(target)
-        return {"pages": len(dossier.pages)}
+        return {"pages": len(dossier.pages), "seconds": {"cover": round(covered - started, 3),
+                                                          "join": round(time.perf_counter() - covered, 3)}}
     finally:
         for source in sources:
             source.close()

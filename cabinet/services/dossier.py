@@ -110,6 +110,7 @@ def dossier_pdf(actor: User, meeting: Meeting):
         if "refused" in answer:
             log.warning("dossier of meeting %s failed: %s", meeting.id, answer)
             raise Unavailable(_l("The dossier could not be assembled; try again."), code="dossier_failed")
+        log.info("dossier of meeting %s: %s pages, worker %s", meeting.id, answer["pages"], answer.get("seconds"))
         yield target
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
