@@ -226,7 +226,8 @@ def document_view(content: dict, *, draft: bool) -> dict:
     time_line = f"bắt đầu lúc {starts:%H} giờ {starts:%M} ngày {starts:%d/%m/%Y}" + \
         (f", kết thúc lúc {ends:%H} giờ {ends:%M} ngày {ends:%d/%m/%Y}" if ends else "")
     return {
-        "draft": draft, "title": "BIÊN BẢN", "issuer_parent": content["issuer_parent"], "issuer": content["issuer"],
+        "draft": draft, "title": "BIÊN BẢN", "issuer_parent": content["issuer_parent"],
+        "issuer_lines": issuer_lines(content["issuer"]), "issuer": content["issuer"],
         "number": content["number"], "place_date": date_line(content["place"], date.fromisoformat(content["date"])),
         "subject": content["subject"], "location": content["location"] or "…", "time_line": time_line,
         "chair": chair, "secretary": secretary, "chair_name": chair, "secretary_name": secretary,
@@ -241,6 +242,14 @@ def document_view(content: dict, *, draft: bool) -> dict:
                                 for s in speakers_by_item.get(item["item_id"], [])],
                    "polls": [_poll_view(p) for p in polls_by_item.get(item["item_id"], [])]}
                   for item in content["items"]]}
+
+
+def issuer_lines(issuer: str) -> list[str]:
+    """"ỦY BAN NHÂN DÂN / THÀNH PHỐ THANH HÓA": the kind of body on its own line, as such names are set."""
+    for kind in ("ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN", "UỶ BAN NHÂN DÂN"):
+        if issuer.upper().startswith(kind + " "):
+            return [issuer[:len(kind)], issuer[len(kind) + 1:]]
+    return [issuer]
 
 
 def _poll_view(poll: dict) -> dict:

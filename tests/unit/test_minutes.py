@@ -121,3 +121,8 @@ def test_page_numbers_start_on_page_two_and_drafts_say_so(session):
     lines = [{line.strip() for line in page.extract_text().splitlines()} for page in pages]
     assert "2" in lines[1] and "3" in lines[2]
     assert "1" not in lines[0], "no number on the first page"
+
+
+def test_the_issuing_body_breaks_after_its_kind():
+    assert minutes.issuer_lines("ỦY BAN NHÂN DÂN THÀNH PHỐ THANH HÓA") == ["ỦY BAN NHÂN DÂN", "THÀNH PHỐ THANH HÓA"]
+    assert minutes.issuer_lines("SỞ TÀI CHÍNH") == ["SỞ TÀI CHÍNH"]
