@@ -3,10 +3,10 @@
 // cookie + X-CSRFToken), then the list is reloaded from the server so numbers and buttons stay true.
 // Without JavaScript, or from the keyboard, the "move up" / "move down" buttons do the same job.
 import Sortable from "../vendor/sortablejs/sortable.esm.js";
+import { csrfToken } from "./forms.js";
 
 const root = document.querySelector("[data-agenda-editor]");
 const messageBox = document.querySelector("[data-agenda-message]");
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 let sortables = [];
 
 // One message box above the list: the outcome of the last drop (the page's older messages go away).

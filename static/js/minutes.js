@@ -10,14 +10,11 @@
 // page offers to reload. The preview posts the same unsaved changes and shows the returned PDF in an
 // <iframe> through a blob: URL (CSP frame-src 'self' blob:), again a moment after typing stops.
 
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+import { csrfToken, format } from "./forms.js";
+
 const NOTICE_KEY = "cabinet.minutes.notice";
 const HEADER_FIELDS = ["issuer_parent", "issuer", "number", "place", "date", "subject", "location"];
 const PREVIEW_DELAY_MS = 1500;
-
-function format(template, values) {
-  return (template ?? "").replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
-}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);

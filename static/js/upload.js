@@ -8,17 +8,13 @@
 // one li.upload-failed with the server's message ({"error": {"code", "message"}}). The server checks
 // everything (size, PDF, encryption, access); this script only carries the files and the answers.
 
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+import { csrfToken, format, wireDropZone } from "./forms.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-function format(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 }
 
 function sizeLabel(bytes) {
@@ -175,18 +171,7 @@ function wirePicker(form) {
     zone.classList.toggle("has-files", names.length > 0);
   };
   fileInput.addEventListener("change", show);
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("is-over");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("is-over"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("is-over");
-    if (!event.dataTransfer?.files.length) return;
-    fileInput.files = event.dataTransfer.files;
-    fileInput.dispatchEvent(new Event("change", { bubbles: true }));
-  });
+  wireDropZone(zone, fileInput);
   show();
 }
 

@@ -5,11 +5,7 @@
 // an overall verdict and a table. A refused file (not a PDF, damaged) shows the server's message. Texts come
 // from data-text-* attributes on the form (translated by the server).
 
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-
-function format(template, values) {
-  return (template ?? "").replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
-}
+import { csrfToken, format, wireDropZone } from "./forms.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -99,18 +95,7 @@ function wire(form) {
     zone.classList.toggle("has-files", Boolean(file));
   };
   input.addEventListener("change", showChosen);
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("is-over");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("is-over"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("is-over");
-    if (!event.dataTransfer?.files.length) return;
-    input.files = event.dataTransfer.files;
-    showChosen();
-  });
+  wireDropZone(zone, input);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
