@@ -8,7 +8,7 @@
 // one li.upload-failed with the server's message ({"error": {"code", "message"}}). The server checks
 // everything (size, PDF, encryption, access); this script only carries the files and the answers.
 
-import { csrfToken, format, wireDropZone } from "./forms.js";
+import { csrfToken, format, scriptReady, wireDropZone } from "./forms.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -196,4 +196,7 @@ function wireChoices(form) {
   sync();
 }
 
-document.querySelectorAll("form[data-upload]").forEach(wire);
+document.querySelectorAll("form[data-upload]").forEach((form) => {
+  wire(form);
+  scriptReady(form);
+});

@@ -5,7 +5,7 @@
 // an overall verdict and a table. A refused file (not a PDF, damaged) shows the server's message. Texts come
 // from data-text-* attributes on the form (translated by the server).
 
-import { csrfToken, format, wireDropZone } from "./forms.js";
+import { csrfToken, format, scriptReady, wireDropZone } from "./forms.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -143,4 +143,7 @@ function wire(form) {
   });
 }
 
-document.querySelectorAll("form[data-verify]").forEach(wire);
+document.querySelectorAll("form[data-verify]").forEach((form) => {
+  wire(form);
+  scriptReady(form);
+});
