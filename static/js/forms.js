@@ -7,10 +7,10 @@ export function format(template, values) {
   return (template ?? "").replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 }
 
-// A form that only works through its script starts with its submit button disabled (data-needs-script),
-// so a tap before the module has loaded cannot send the form natively and lose the chosen files.
-export function scriptReady(form) {
-  form.querySelectorAll("[data-needs-script]").forEach((button) => { button.disabled = false; });
+// A button that only works through its script starts disabled (data-needs-script): a tap before the module
+// has loaded would otherwise do nothing, or send its form natively and lose what was chosen.
+export function scriptReady(container) {
+  container.querySelectorAll("[data-needs-script]").forEach((button) => { button.disabled = false; });
 }
 
 // Files dropped on `zone` become the choice of `input`, which then fires "change" as if picked.

@@ -10,7 +10,7 @@
 // page offers to reload. The preview posts the same unsaved changes and shows the returned PDF in an
 // <iframe> through a blob: URL (CSP frame-src 'self' blob:), again a moment after typing stops.
 
-import { csrfToken, format } from "./forms.js";
+import { csrfToken, format, scriptReady } from "./forms.js";
 
 const NOTICE_KEY = "cabinet.minutes.notice";
 const HEADER_FIELDS = ["issuer_parent", "issuer", "number", "place", "date", "subject", "location"];
@@ -217,10 +217,14 @@ function wire(root) {
     }
   });
 
-  if (!minutesId) return;
-  const editor = wireEditor(root, texts, api, () => leaving);
-  wireSigning(root, texts, api, editor, () => { leaving = true; });
-  wireCorrection(root, texts, api, () => { leaving = true; });
+  if (minutesId) {
+    const editor = wireEditor(root, texts, api, () => leaving);
+    wireSigning(root, texts, api, editor, () => { leaving = true; });
+    wireCorrection(root, texts, api, () => { leaving = true; });
+  }
+  // Every button here works only through this script: enabled now that their handlers are attached.
+  scriptReady(root);
+  root.dataset.ready = "true";
 }
 
 function wireEditor(root, texts, api, isLeaving) {
@@ -333,7 +337,10 @@ function wireEditor(root, texts, api, isLeaving) {
   async function refreshHistory() {
     try {
       const response = await fetch(`/minutes/${minutesId}/history`, { headers: { Accept: "text/html" } });
-      if (response.ok) history.innerHTML = await response.text();  // our own server-rendered fragment
+      if (response.ok) {
+        history.innerHTML = await response.text();  // our own server-rendered fragment
+        scriptReady(history);
+      }
     } catch {
       // the next page load shows it; the save itself succeeded
     }
@@ -504,7 +511,6 @@ function wireEditor(root, texts, api, isLeaving) {
     }
   });
   window.addEventListener("beforeunload", warnBeforeLeaving);
-  root.dataset.ready = "true";
   return { dirty };
 }
 
