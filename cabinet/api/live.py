@@ -3,7 +3,7 @@ The same service functions answer the Socket.IO events in realtime/events.py."""
 from flask import jsonify
 from flask_login import current_user
 
-from ..services import live, meetings, polls, speakers
+from ..services import ballot_box, live, meetings, polls, speakers
 from . import api_bp, commit, json_body
 from .serializers import state_json
 
@@ -107,7 +107,5 @@ def move_poll(poll_id, action):
 @api_bp.post("/polls/<int:poll_id>/ballots")
 def cast_ballot(poll_id):
     data = json_body()
-    receipt = polls.cast_ballot(current_user, polls.get_poll(current_user, poll_id), data.get("option"),
-                                data.get("key"))
-    commit()
+    receipt = ballot_box.cast(current_user, poll_id, data.get("option"), data.get("key"))  # committed
     return jsonify({"receipt": receipt}), 201

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..api.serializers import state_json
 from ..extensions import db, socketio
-from ..services import accounts, audit, live, meetings, polls, speakers
+from ..services import accounts, audit, ballot_box, live, meetings, speakers
 from ..services.errors import Conflict, DomainError, NotAuthenticated
 from .publish import room_for, user_room
 
@@ -104,8 +104,8 @@ def _field(data, name):
 def on_ballot_cast(data):
     """Same rules as POST /polls/{id}/ballots; the receipt comes back in the ack."""
     def cast(actor):
-        poll = polls.get_poll(actor, _field(data, "poll_id"))
-        return {"receipt": polls.cast_ballot(actor, poll, _field(data, "option"), _field(data, "key"))}
+        return {"receipt": ballot_box.cast(actor, _field(data, "poll_id"), _field(data, "option"),
+                                           _field(data, "key"))}
     return _handle(cast)
 
 

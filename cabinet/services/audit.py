@@ -79,6 +79,11 @@ def _context() -> tuple[int | None, str, str | None]:
     return None, SYSTEM, None
 
 
+def acting_address() -> str | None:
+    """The address of whoever acts now, for work done on their behalf in another context (ballot_box)."""
+    return _context()[2]
+
+
 # --- queueing -----------------------------------------------------------------------------------
 
 def object_ref(obj) -> tuple[str, str]:

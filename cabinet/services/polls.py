@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,7 +26,7 @@ from ..realtime import progress
 from ..realtime.publish import after_commit, announce_unnumbered, publish
 from . import audit
 from . import validation as v
-from .errors import Conflict, Invalid, NotAllowed, NotFound
+from .errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from .live import ensure_live, voting_counts
 from .meetings import ensure_editable
 from .permissions import require
@@ -110,48 +112,103 @@ def cast_count(poll: Poll) -> int:
                              .where(BallotParticipation.poll_id == poll.id)) or 0
 
 
+@dataclass
+class BallotRequest:
+    """One voter's ballot as asked: who, which option, the retry key, and from where (for the audit log)."""
+    actor: User
+    option: object
+    key: object = None
+    address: str | None = None
+
+
 def cast_ballot(actor: User, poll: Poll, option, key=None) -> str:
-    """Record the actor's ballot and return its receipt. Retrying with the same key returns the same
-    receipt; a second ballot, a closed poll → 409; not checked in or no voting role → 403."""
+    """Record the actor's ballot in the current transaction and return its receipt. Retrying with the same
+    key returns the same receipt; a second ballot, a closed poll → 409; not checked in or no voting role
+    → 403. (Tablets' ballots go through ballot_box, which commits many at once by the same rules.)"""
+    answer = cast_ballots(poll, [BallotRequest(actor, option, key)])[0]
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
+
+
+def cast_ballots(poll: Poll, requests: list[BallotRequest]) -> list[str | DomainError]:
+    """The rules of one ballot applied to several voters in the current transaction: each answer is a
+    receipt or the refusal of that ballot alone. A voter appears at most once per call. The cost hardly
+    grows with their number: the poll is locked once, one query finds who voted already, one statement
+    inserts the participations and one per option moves its count."""
     meeting = poll.meeting
-    require(actor, "poll.vote", meeting)
-    key = v.text(key or str(uuid.uuid4()), "key", max_length=64)
+    meeting.remember_participants([r.actor.id for r in requests])  # the checks below ask no query each
+    answers: list = [None] * len(requests)
+    keys = {}
+    for i, r in enumerate(requests):
+        try:
+            require(r.actor, "poll.vote", meeting)
+            keys[i] = v.text(r.key or str(uuid.uuid4()), "key", max_length=64)
+        except DomainError as err:
+            answers[i] = err
+    if not keys:
+        return answers
     _locked(poll)
-    existing = db.session.scalar(select(BallotParticipation).where(BallotParticipation.poll_id == poll.id,
-                                                                   BallotParticipation.user_id == actor.id))
+    voted = {p.user_id: p for p in db.session.scalars(select(BallotParticipation).where(
+        BallotParticipation.poll_id == poll.id,
+        BallotParticipation.user_id.in_([requests[i].actor.id for i in keys])))}
+    admitted: dict[int, int] = {}  # request index -> position of its new ballot
+    for i, key in keys.items():
+        r = requests[i]
+        try:
+            answers[i], position = _admit(poll, r.actor, r.option, key, voted.get(r.actor.id))
+        except DomainError as err:
+            answers[i] = err
+            continue
+        if position is not None:
+            admitted[i] = position
+    if admitted:
+        _record_new(poll, requests, keys, answers, admitted)
+    return answers
+
+
+def _admit(poll: Poll, actor: User, option, key: str, existing: BallotParticipation | None) -> tuple[str, int | None]:
+    """Decide one ballot under the poll's lock: the receipt to return, and the option to count if new."""
     if existing is not None and existing.key == key:
-        return existing.receipt  # a retry of a ballot already counted
+        return existing.receipt, None  # a retry of a ballot already counted
     if poll.status != "open":
         raise Conflict(_l("The poll is closed.") if poll.status == "closed" else _l("The poll is not open yet."),
                        code="poll_closed" if poll.status == "closed" else "poll_not_open")
-    participant = meeting.participant_for(actor)
-    if participant.attendance not in ("room", "online"):
+    if poll.meeting.participant_for(actor).attendance not in ("room", "online"):
         raise NotAllowed(_l("Check in to the session before voting."), code="not_checked_in")
     if option not in poll.options:
         raise Invalid(_l("“%(option)s” is not an option of this poll.", option=str(option)[:100]),
                       code="invalid_option", field="option")
     position = poll.options.index(option)
     if existing is not None:
-        return _change_ballot(poll, existing, actor, position)
-    receipt = secrets.token_urlsafe(12)
-    # No savepoint: SQLite's driver would commit the participation apart from the count. Under the lock
-    # a second ballot finds `existing`; the constraint is the last line of defence, and then nothing of
-    # this transaction has been written yet.
-    db.session.add(BallotParticipation(poll_id=poll.id, user_id=actor.id, key=key, receipt=receipt))
+        return _change_ballot(poll, existing, actor, position), None
+    return secrets.token_urlsafe(12), position
+
+
+def _record_new(poll: Poll, requests: list[BallotRequest], keys: dict, receipts: list, admitted: dict) -> None:
+    """Write the admitted new ballots: participations, counts, named choices, the audit log's entries.
+    No savepoint: SQLite's driver would commit the participations apart from the counts. Under the lock a
+    second ballot was found above; the unique constraint is the last line of defence, and then nothing of
+    this transaction has been written yet."""
     try:
-        db.session.flush()
+        db.session.execute(insert(BallotParticipation), [
+            {"poll_id": poll.id, "user_id": requests[i].actor.id, "key": keys[i], "receipt": receipts[i]}
+            for i in admitted])
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_l("You have already voted in this poll."), code="already_voted")
-    _count(poll, position, +1)
+    for position, count in Counter(admitted.values()).items():
+        _count(poll, position, count)
     if not poll.secret:
-        db.session.add(NamedBallot(poll_id=poll.id, user_id=actor.id, position=position))
-    db.session.flush()
+        db.session.execute(insert(NamedBallot), [
+            {"poll_id": poll.id, "user_id": requests[i].actor.id, "position": position}
+            for i, position in admitted.items()])
     # The audit log says who took part; the choice only for a named poll (never linkable when secret).
-    audit.record(db.session, "poll.vote", actor=actor, obj=poll, meeting_id=meeting.id,
-                 details={"secret": True} if poll.secret else {"secret": False, "option": option})
+    for i, position in admitted.items():
+        audit.record(db.session, "poll.vote", actor=requests[i].actor, obj=poll, meeting_id=poll.meeting_id,
+                     remote_addr=requests[i].address, details={"secret": True} if poll.secret
+                     else {"secret": False, "option": poll.options[position]})
     after_commit(db.session, lambda: progress.ballot_counted(poll.id))
-    return receipt
 
 
 def _change_ballot(poll: Poll, participation: BallotParticipation, actor: User, position: int) -> str:

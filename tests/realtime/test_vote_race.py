@@ -89,6 +89,7 @@ def test_concurrent_ballots_and_a_racing_close(live_meeting):
     for thread in threads:
         thread.join()
     assert closed.status_code == 200
+    assert len(answers) == VOTERS, "every voter got an answer"
     accepted = [n for n, r in answers.items() if r.status_code == 201]
     print(f"race: {len(accepted)} of {VOTERS} ballots before the close")
     refused = [r for r in answers.values() if r.status_code != 201]

@@ -1,0 +1,141 @@
+"""Group commit of ballots: a council of hundreds votes within a second, and each ballot alone costs a
+transaction of its own (the poll locked, who voted looked up, a participation inserted, a count moved,
+an audit entry chained, a commit). Ballots waiting at the same moment share one transaction instead;
+`polls.cast_ballots` applies the rules of one ballot to each, so each still gets its own receipt or its
+own refusal, and nothing is acknowledged before it is committed.
+
+No thread of its own: the first caller to find nobody writing becomes the writer. It takes everything
+waiting (one ballot per voter and poll; a voter's second ballot waits for the next round), commits it,
+answers those callers, and goes on until its own ballot is answered; then it hands the writing to the
+next caller still waiting, or stops if there is none. Under eventlet the callers are greenlets (the
+threading primitives are monkey-patched), under the threading mode threads; several server processes
+each have their own box and the database's lock on the poll orders them.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db, socketio
+from ..models import Poll, User
+from . import audit, polls
+from .errors import DomainError, NotFound
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 250  # ballots in one transaction: enough for a council, short enough to keep answers flowing
+
+
+@dataclass(eq=False)
+class _Waiting:
+    poll_id: int
+    request: polls.BallotRequest
+    woken: threading.Event = field(default_factory=threading.Event)
+    answer: object = None  # the receipt, or the exception to raise
+    answered: bool = False
+    leads: bool = False
+
+
+_lock = threading.Lock()
+_queue: list[_Waiting] = []
+_writing = False
+
+
+def cast(actor: User, poll_id, option, key=None) -> str:
+    """Cast the actor's ballot and return its receipt once it is committed, or raise its refusal (the
+    same answers as polls.cast_ballot)."""
+    global _writing
+    if not isinstance(poll_id, int) or isinstance(poll_id, bool):
+        raise NotFound(_l("Poll not found."), code="poll_not_found")
+    mine = _Waiting(poll_id, polls.BallotRequest(actor, option, key, audit.acting_address()))
+    actor.roles, actor.full_name  # what the writer reads of the actor: loaded now, by its own session
+    _give_back_connection()
+    with _lock:
+        _queue.append(mine)
+        if not _writing:
+            _writing = mine.leads = True
+    if not mine.leads:
+        mine.woken.wait()  # answered, or handed the writing
+    if not mine.answered:
+        _write_until_answered(mine, current_app._get_current_object())
+    if isinstance(mine.answer, BaseException):
+        raise mine.answer
+    return mine.answer
+
+
+def _give_back_connection() -> None:
+    """End the caller's transaction (reads only, in the views that call cast) without expiring what it
+    loaded: its connection goes back to the pool while it waits, for hundreds waiting must not empty the
+    pool the writer draws from, and the actor stays readable without a query."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+def _write_until_answered(mine: _Waiting, app) -> None:
+    global _writing
+    try:
+        while not mine.answered:
+            socketio.sleep(0)  # let ballots that arrived meanwhile join this round
+            with _lock:
+                batch = _take()
+            for poll_id in dict.fromkeys(w.poll_id for w in batch):
+                _commit(app, poll_id, [w for w in batch if w.poll_id == poll_id])
+    finally:
+        with _lock:
+            successor = next((w for w in _queue if not w.answered), None)
+            if successor is None:
+                _writing = False
+            else:
+                successor.leads = True
+                successor.woken.set()
+
+
+def _take() -> list[_Waiting]:
+    """Up to MAX_BATCH waiting ballots, the first of each voter per poll; the rest stay queued in order."""
+    batch, seen, rest = [], set(), []
+    for waiting in _queue:
+        voter = (waiting.poll_id, waiting.request.actor.id)
+        if voter in seen or len(batch) == MAX_BATCH:
+            rest.append(waiting)
+        else:
+            seen.add(voter)
+            batch.append(waiting)
+    _queue[:] = rest
+    return batch
+
+
+def _commit(app, poll_id: int, batch: list[_Waiting]) -> None:
+    """One transaction for the batch, in a context (and database session) of its own. If the batch as a
+    whole fails, each ballot is tried alone so that each gets its own answer."""
+    with app.app_context():
+        try:
+            poll = db.session.get(Poll, poll_id, options=[joinedload(Poll.meeting)])
+            if poll is None:
+                answers = [NotFound(_l("Poll not found."), code="poll_not_found")] * len(batch)
+            else:
+                answers = polls.cast_ballots(poll, [w.request for w in batch])
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            if len(batch) > 1:
+                for waiting in batch:
+                    _commit(app, poll_id, [waiting])
+                return
+            answers = [err]
+        except Exception as err:  # the database is gone, say: every caller raises it and it is logged
+            db.session.rollback()
+            log.exception("ballots of poll %s could not be written", poll_id)
+            answers = [err] * len(batch)
+        finally:
+            db.session.remove()
+    for waiting, answer in zip(batch, answers):
+        waiting.answer, waiting.answered = answer, True
+        waiting.woken.set()

@@ -1,0 +1,150 @@
+"""Ballots written together (polls.cast_ballots, ballot_box): each ballot of a batch gets the answer it
+would get alone, and nothing is counted twice or lost when many callers wait for one writer."""
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from cabinet.extensions import db
+from cabinet.models import AuditEntry, BallotParticipation, NamedBallot, User
+from cabinet.services import ballot_box, live, polls
+from cabinet.services.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+
+
+@pytest.fixture()
+def council(make):
+    staff, chair = make.user("secretariat"), make.user()
+    members = [make.user() for _ in range(24)]  # more than the connection pool holds (15)
+    guest = make.user()
+    meeting = make.meeting(staff, status="live", participants_={
+        chair: "chair", **{m: "member" for m in members}, guest: "guest"})
+    for person in [chair, *members[:-1]]:  # the last member stays away
+        live.check_in(person, meeting)
+    db.session.commit()
+    return {"meeting": meeting, "chair": chair, "members": members, "guest": guest}
+
+
+def _open_poll(council, secret=True):
+    poll = polls.create_poll(council["chair"], council["meeting"], {"question": "Thông qua Nghị quyết?",
+                                                                    "secret": secret})
+    polls.open_poll(council["chair"], poll)
+    db.session.commit()
+    return poll
+
+
+def _counts(poll):
+    db.session.expire_all()
+    return {label: count for label, count in zip(poll.options, (t.count for t in poll.tallies))}
+
+
+def test_a_batch_answers_each_ballot_as_if_alone(council):
+    members = council["members"]
+    poll = _open_poll(council, secret=False)
+    earlier = polls.cast_ballot(members[0], poll, "Tán thành", key="first")
+    Ballot = polls.BallotRequest
+    answers = polls.cast_ballots(poll, [
+        Ballot(members[0], "Tán thành", "first"),        # a retry: the same receipt
+        Ballot(members[1], "Tán thành", "a"),
+        Ballot(members[2], "Không tán thành", "b"),
+        Ballot(members[3], "Có lẽ", "c"),                 # not an option
+        Ballot(members[-1], "Tán thành", "d"),            # not checked in
+        Ballot(council["guest"], "Tán thành", "e"),       # no vote
+        Ballot(members[4], "Tán thành", "x" * 65),        # key too long
+        Ballot(members[5], "Không biểu quyết", None),     # no key: one is made up
+    ])
+    db.session.commit()
+    assert answers[0] == earlier
+    new = [answers[i] for i in (1, 2, 7)]
+    assert all(isinstance(a, str) and a for a in new) and len({earlier, *new}) == 4
+    assert isinstance(answers[3], Invalid) and answers[3].code == "invalid_option"
+    assert isinstance(answers[4], NotAllowed) and answers[4].code == "not_checked_in"
+    assert isinstance(answers[5], NotAllowed) and answers[5].code == "forbidden"
+    assert isinstance(answers[6], Invalid) and answers[6].field == "key"
+    assert _counts(poll) == {"Tán thành": 2, "Không tán thành": 1, "Không biểu quyết": 1}
+    named = {b.user_id: poll.options[b.position] for b in db.session.scalars(select(NamedBallot))}
+    assert named == {members[0].id: "Tán thành", members[1].id: "Tán thành",
+                     members[2].id: "Không tán thành", members[5].id: "Không biểu quyết"}
+    votes = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "poll.vote")).all()
+    assert sorted(e.actor_id for e in votes) == sorted([members[0].id, members[1].id, members[2].id,
+                                                        members[5].id])
+
+
+def test_a_batch_on_a_closed_poll_refuses_new_ballots_and_keeps_receipts(council):
+    members = council["members"]
+    poll = _open_poll(council)
+    receipt = polls.cast_ballot(members[0], poll, "Tán thành", key="k")
+    polls.close_poll(council["chair"], poll)
+    answers = polls.cast_ballots(poll, [polls.BallotRequest(members[0], "Tán thành", "k"),
+                                        polls.BallotRequest(members[1], "Tán thành", "k2")])
+    assert answers[0] == receipt
+    assert isinstance(answers[1], Conflict) and answers[1].code == "poll_closed"
+
+
+def _cast_in_threads(app, poll_id, ballots):
+    """Each (user id, option, key) cast through the box by a thread of its own (which loads the voter, as
+    a request does, holding a connection); returns once every thread has started."""
+    answers: dict[int, object] = {}
+    ready = threading.Barrier(len(ballots) + 1)
+
+    def vote(index, user_id, option, key):
+        ready.wait(30)
+        with app.app_context():
+            try:
+                answers[index] = ballot_box.cast(db.session.get(User, user_id), poll_id, option, key)
+            except DomainError as err:
+                answers[index] = err
+
+    threads = [threading.Thread(target=vote, args=(i, *b)) for i, b in enumerate(ballots)]
+    for thread in threads:
+        thread.start()
+    ready.wait(30)
+    return threads, answers
+
+
+def test_many_callers_one_writer(app, council):
+    """28 threads cast at once while the poll is held locked (as a close holds it), so they pile up behind
+    the first writer and are written together; the same voter twice (a retry, a second ballot) and
+    refusals among them. More callers wait than the connection pool holds: waiting holds none."""
+    members, chair = council["members"], council["chair"]
+    poll = _open_poll(council)
+    voters = [chair, *members[:-1]]
+    ballots = [(p.id, "Tán thành" if i % 3 else "Không tán thành", f"key-{p.id}") for i, p in enumerate(voters)]
+    ballots += [(members[0].id, "Tán thành", f"key-{members[0].id}"),    # a retry of a ballot above
+                (members[1].id, "Tán thành", "another-key"),             # a second ballot
+                (members[-1].id, "Tán thành", "absent"),                 # not checked in
+                (council["guest"].id, "Tán thành", "guest")]             # no vote
+    polls._locked(poll)
+    threads, answers = _cast_in_threads(app, poll.id, ballots)
+    time.sleep(0.5)  # the first caller writes, blocked on the lock; the others queue behind it
+    db.session.commit()
+    deadline = time.monotonic() + 60
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert len(answers) == len(ballots), "every caller got an answer"
+    retry, second, absent, guest = (answers[len(voters) + i] for i in range(4))
+    # members[1] (voters[2]) cast twice with two keys: whichever came first counts, the other is refused.
+    first_of_two = answers[2] if isinstance(second, Conflict) else second
+    refused = answers[2] if first_of_two is second else second
+    assert isinstance(refused, Conflict) and refused.code == "already_voted", answers
+    receipts = [first_of_two if i == 2 else answers[i] for i in range(len(voters))]
+    assert all(isinstance(r, str) for r in receipts) and len(set(receipts)) == len(voters), answers
+    assert retry == receipts[1]  # members[0] (voters[1]) again with the same key: the same receipt
+    assert isinstance(absent, NotAllowed) and absent.code == "not_checked_in"
+    assert isinstance(guest, NotAllowed) and guest.code == "forbidden"
+    counts = _counts(poll)
+    assert sum(counts.values()) == len(voters)
+    assert counts["Không tán thành"] == sum(1 for i in range(len(voters)) if i % 3 == 0)
+    assert db.session.scalar(select(func.count()).select_from(BallotParticipation)) == len(voters)
+    # One transaction stamps its audit entries with one time: the ballots shared a few transactions.
+    stamps = db.session.scalars(select(AuditEntry.at).where(AuditEntry.action == "poll.vote")).all()
+    assert len(stamps) == len(voters) and len(set(stamps)) <= 3, stamps
+
+
+def test_the_box_refuses_what_is_not_a_poll(app, council):
+    member = council["members"][0]
+    with pytest.raises(NotFound):
+        ballot_box.cast(member, "12", "Tán thành")
+    with pytest.raises(NotFound) as missing:
+        ballot_box.cast(db.session.get(User, member.id), 999999, "Tán thành")
+    assert missing.value.code == "poll_not_found"
