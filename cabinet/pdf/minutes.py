@@ -34,13 +34,27 @@ def _fetcher_class():
     return StaticOnlyFetcher
 
 
+_font_config = None
+
+
+def font_config():
+    """One font configuration per worker process: our @font-face files are loaded once (WeasyPrint keeps
+    a face by its descriptors) and Pango keeps what it learned of them, instead of again for every PDF."""
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+        _font_config = FontConfiguration()
+    return _font_config
+
+
 def render_minutes_pdf(html: str, static_dir: Path, target: Path, attachments: list[dict]) -> dict:
     """Write the PDF to `target`; return the page count and each signature box's place
     (`anchors`: element id → [page index, x1, y1, x2, y2] in PDF points, origin bottom left)."""
     from weasyprint import HTML, Attachment
 
     fetcher = _fetcher_class()(static_dir)
-    document = HTML(string=html, base_url=static_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=static_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
+        font_config=font_config())
     anchors = {}
     for index, page in enumerate(document.pages):
         height_pt = page.height * CSS_PX_TO_PT
