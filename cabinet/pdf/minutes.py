@@ -47,6 +47,21 @@ def font_config():
     return _font_config
 
 
+_stylesheets: dict = {}
+
+
+def stylesheet(static_dir: Path):
+    """static/css/minutes-pdf.css (the minutes and the dossier's cover), parsed once per worker process,
+    its @font-face rules into font_config(); the worker is replaced now and then (runner.py), so an edited
+    file is read again soon enough."""
+    from weasyprint import CSS
+    key = str(static_dir.resolve())
+    if key not in _stylesheets:
+        _stylesheets[key] = CSS(filename=str(static_dir.resolve() / "css" / "minutes-pdf.css"),
+                                url_fetcher=_fetcher_class()(static_dir), font_config=font_config())
+    return _stylesheets[key]
+
+
 def render_minutes_pdf(html: str, static_dir: Path, target: Path, attachments: list[dict]) -> dict:
     """Write the PDF to `target`; return the page count and each signature box's place
     (`anchors`: element id → [page index, x1, y1, x2, y2] in PDF points, origin bottom left)."""
@@ -54,7 +69,7 @@ def render_minutes_pdf(html: str, static_dir: Path, target: Path, attachments: l
 
     fetcher = _fetcher_class()(static_dir)
     document = HTML(string=html, base_url=static_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
-        font_config=font_config())
+        stylesheets=[stylesheet(static_dir)], font_config=font_config())
     anchors = {}
     for index, page in enumerate(document.pages):
         height_pt = page.height * CSS_PX_TO_PT

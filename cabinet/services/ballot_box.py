@@ -81,6 +81,7 @@ def _give_back_connection() -> None:
 
 def _write_until_answered(mine: _Waiting, app) -> None:
     global _writing
+    batch: list[_Waiting] = []
     try:
         while not mine.answered:
             socketio.sleep(0)  # let ballots that arrived meanwhile join this round
@@ -88,6 +89,12 @@ def _write_until_answered(mine: _Waiting, app) -> None:
                 batch = _take()
             for poll_id in dict.fromkeys(w.poll_id for w in batch):
                 _commit(app, poll_id, [w for w in batch if w.poll_id == poll_id])
+    except BaseException as err:  # the writer itself is stopped (its greenlet killed, say): nobody may hang
+        for waiting in batch:
+            if not waiting.answered:
+                waiting.answer, waiting.answered = err, True
+                waiting.woken.set()
+        raise
     finally:
         with _lock:
             successor = next((w for w in _queue if not w.answered), None)
