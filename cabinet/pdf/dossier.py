@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 
-def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[dict], attachments: list[dict],
-                     target: Path) -> dict:
+def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[dict], attachments, target: Path) -> dict:
     """`parts`: [{"title", "level": 0 | 1, "path": PDF file or None, "documents": n}] in order; a part
-    without a file (an agenda item) is a bookmark to where its first document starts, or to the agenda."""
+    without a file (an agenda item) is a bookmark to where its first document starts, or to the agenda.
+    `attachments`: [{"name", "path"}], or a function giving them once the pages are joined (the server
+    gathers the record meanwhile)."""
     import pikepdf
     from pikepdf import AttachedFileSpec, OutlineItem, Pdf
     from weasyprint import HTML
@@ -46,7 +47,7 @@ def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[
                 outline.append(item)
         with dossier.open_outline() as tree:
             tree.root[:] = outline  # replaces the bookmarks WeasyPrint made from the cover's headings
-        for attachment in attachments:
+        for attachment in attachments() if callable(attachments) else attachments:
             dossier.attachments[attachment["name"]] = AttachedFileSpec(
                 dossier, Path(attachment["path"]).read_bytes(), filename=attachment["name"])
         dossier.docinfo[pikepdf.Name.Title] = title

@@ -73,7 +73,9 @@ class WarmRenderer:
             if self._child is None:
                 self._child = self._start()
 
-    def run(self, job: dict, timeout: float = 120) -> dict:
+    def run(self, job: dict, timeout: float = 120, then=None) -> dict:
+        """Send `job` and return the answer. `then()`, if given, makes the job's second line while the
+        child already works on the first (the dossier's cover and pages, while the record is gathered)."""
         with self._lock:
             if self._child is None or self._child.poll() is not None or self._jobs >= self.JOBS_PER_CHILD:
                 self._stop()
@@ -82,6 +84,14 @@ class WarmRenderer:
             try:
                 self._child.stdin.write(json.dumps(job) + "\n")
                 self._child.stdin.flush()
+                if then is not None:
+                    try:
+                        rest = then()
+                    except BaseException:
+                        self._stop()  # the child waits for a line that will not come
+                        raise
+                    self._child.stdin.write(json.dumps(rest) + "\n")
+                    self._child.stdin.flush()
                 ready, _, _ = select.select([self._child.stdout], [], [], timeout)
                 line = self._child.stdout.readline() if ready else ""
             except OSError:

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 
-def handle(job: dict) -> dict:
-    """Do one job; every failure becomes an answer ({"refused": code, "detail": …})."""
+def handle(job: dict, rest=None) -> dict:
+    """Do one job; every failure becomes an answer ({"refused": code, "detail": …}). `rest()` reads the
+    job's second line, for a job sent in two parts (--serve only)."""
     command = job["command"]
     try:
         if command == "inspect":
@@ -29,8 +30,9 @@ def handle(job: dict) -> dict:
             answer = render_minutes_pdf(job["html"], Path(job["static_dir"]), Path(job["target"]), job["attachments"])
         elif command == "dossier":
             from .dossier import assemble_dossier
+            attachments = job["attachments"] if "attachments" in job else lambda: rest()["attachments"]
             answer = assemble_dossier(job["title"], job["cover_html"], Path(job["static_dir"]), job["parts"],
-                                      job["attachments"], Path(job["target"]))
+                                      attachments, Path(job["target"]))
         elif command == "text":
             from .text import extract_text
             answer = extract_text(Path(job["source"]), int(job["limit"]))
@@ -52,7 +54,7 @@ def handle(job: dict) -> dict:
 def serve() -> int:
     import weasyprint  # noqa: F401  (the point of staying up: imported once, not per minutes)
     for line in sys.stdin:
-        sys.stdout.write(json.dumps(handle(json.loads(line))) + "\n")
+        sys.stdout.write(json.dumps(handle(json.loads(line), rest=lambda: json.loads(sys.stdin.readline()))) + "\n")
         sys.stdout.flush()
     return 0
 

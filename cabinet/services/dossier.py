@@ -92,9 +92,12 @@ def dossier_pdf(actor: User, meeting: Meeting):
         attachments.append({"name": f"bien-ban-{meeting.id}-da-ky.pdf", "path": signed_path})
     scratch = files.scratch()
     try:
-        record_path = scratch / "record.json"
-        record_path.write_text(json.dumps(record_of(meeting), ensure_ascii=False, indent=1), encoding="utf-8")
-        attachments.append({"name": "record.json", "path": str(record_path)})
+        def with_record() -> dict:
+            """The job's second part, made while the worker renders the cover and joins the pages."""
+            record_path = scratch / "record.json"
+            record_path.write_text(json.dumps(record_of(meeting), ensure_ascii=False, indent=1), encoding="utf-8")
+            return {"attachments": [*attachments, {"name": "record.json", "path": str(record_path)}]}
+
         template = current_app.jinja_env.get_template("minutes/dossier_cover.html")
         cover = template.render(meeting=meeting, tree=tree, documents=documents, withheld=withheld,
                                 signature=signature, minutes=minutes, when=local(utcnow().isoformat()),
@@ -103,8 +106,7 @@ def dossier_pdf(actor: User, meeting: Meeting):
         try:
             answer = warm_renderer.run({"command": "dossier", "title": f"Hồ sơ cuộc họp: {meeting.title}",
                                         "cover_html": cover, "static_dir": current_app.static_folder,
-                                        "parts": parts, "attachments": attachments, "target": str(target)},
-                                       timeout=600)
+                                        "parts": parts, "target": str(target)}, timeout=600, then=with_record)
         except WorkerFailed:
             answer = {"refused": "worker_failed"}
         if "refused" in answer:

@@ -11,12 +11,14 @@ import pytest
 from pypdf import PdfReader
 
 from cabinet.extensions import db
+from cabinet.pdf.runner import WarmRenderer
 from cabinet.services import documents, dossier, meetings, minutes
 from cabinet.services.errors import NotAllowed, NotFound
 
 from ..documents_helpers import sample
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 @pytest.fixture()
@@ -66,10 +68,27 @@ def test_dossier_pdf_has_documents_in_agenda_order_with_bookmarks(held, backend)
         assert len(reader.pages) == expected  # cover + agenda + the two readable documents (no minutes signed yet)
         first_doc_page = reader.get_destination_page_number(children[0][0])
         assert first_doc_page == 2
-        assert "record.json" in reader.attachments
+        record = json.loads(reader.attachments["record.json"][0])  # sent to the worker in the job's second part
+        assert [i["title"] for i in record["items"]] == [i.title for i in meeting.items]
         cover_text = reader.pages[0].extract_text()
         assert "HỒ SƠ CUỘC HỌP" in cover_text and "Tài liệu mật không có trong bản này" in cover_text
         assert "Phương án nhân sự" not in cover_text + reader.pages[1].extract_text()
+
+
+def test_a_two_part_job_whose_second_part_fails_leaves_no_waiting_worker(tmp_path):
+    """The warm renderer's second line is made while the child works; if making it fails, the child (which
+    waits for that line) is stopped, the error reaches the caller, and the next job finds a fresh child."""
+    renderer = WarmRenderer()
+    job = {"command": "dossier", "title": "Hồ sơ", "cover_html": "<p>Bìa</p>", "static_dir": str(STATIC),
+           "parts": [], "target": str(tmp_path / "d.pdf")}
+
+    def broken():
+        raise RuntimeError("the record could not be gathered")
+
+    with pytest.raises(RuntimeError):
+        renderer.run(job, timeout=120, then=broken)
+    answer = renderer.run(job, timeout=120, then=lambda: {"attachments": []})
+    assert answer["pages"] == 1 and PdfReader(tmp_path / "d.pdf").pages[0].extract_text().strip() == "Bìa"
 
 
 def test_the_chair_does_not_export_dossiers(held):
