@@ -93,24 +93,33 @@ def _rich(page, item_id):
     return page.locator(f"[data-test='rich-conclusion-{item_id}']")
 
 
-def test_draft_button_waits_for_its_script(page, live_server, secretary, held_meeting):
+def test_draft_button_waits_for_its_script(browser, live_server, secretary, held_meeting):
     """The draft button works only through minutes.js: until the module has loaded it is disabled, so an
-    early tap is not silently lost (CI once clicked it in that gap)."""
-    log_in(page, secretary)
-    held: list = []
-    page.route("**/static/js/minutes.js*", lambda route: held.append(route))  # the request waits, unanswered
-    page.goto(f"/meetings/{held_meeting['id']}/minutes", wait_until="commit")
-    button = page.locator("[data-test=draft-minutes]")
-    expect(button).to_be_visible()
-    expect(button).to_be_disabled()
-    for _ in range(100):  # route handlers run while Playwright is called
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert held, "the page did not ask for minutes.js"
-    held[0].continue_()
-    expect(button).to_be_enabled()
-    expect(page.locator("[data-minutes]")).to_have_attribute("data-ready", "true")
+    early tap is not silently lost (CI once clicked it in that gap). Service workers are blocked here: a
+    request the app's service worker answers from its cache never reaches page.route."""
+    context = browser.new_context(viewport=LANDSCAPE, base_url=live_server.url, locale="vi-VN",
+                                  service_workers="block")
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        log_in(page, secretary)
+        held: list = []
+        page.route("**/static/js/minutes.js*", lambda route: held.append(route))  # the request waits, unanswered
+        page.goto(f"/meetings/{held_meeting['id']}/minutes", wait_until="commit")
+        button = page.locator("[data-test=draft-minutes]")
+        expect(button).to_be_visible()
+        expect(button).to_be_disabled()
+        for _ in range(100):  # route handlers run while Playwright is called
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the page did not ask for minutes.js"
+        expect(button).to_be_disabled()
+        held[0].continue_()
+        expect(button).to_be_enabled()
+        expect(page.locator("[data-minutes]")).to_have_attribute("data-ready", "true")
+    finally:
+        context.close()
 
 
 def test_secretary_drafts_edits_previews_and_restores(page, live_server, secretary, held_meeting):
