@@ -639,7 +639,7 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                   f"invited in {step['invite_seconds']:.1f} s, connected and joined in {step['connect_seconds']:.1f} s; "
                   f"RSS {step['rss_kib'] / 1024:.0f} MiB; load {step['load_before']:.1f}", flush=True)
 
-            latencies, post_ms, missed, firsts, spreads = [], [], 0, [], []
+            latencies, post_ms, missed, firsts, spreads, lasts = [], [], 0, [], [], []
             profiler.start(f"moves-{n}")
             cpu_before, clients_before = server.cpu_seconds(), clients.cpu_seconds()
             try:
@@ -655,6 +655,7 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                     if arrivals:
                         firsts.append((min(arrivals) - sent) * 1000)
                         spreads.append((max(arrivals) - min(arrivals)) * 1000)
+                        lasts.append(round((max(arrivals) - sent) * 1000))
                     time.sleep(args.pause)
                 step["dropped_in_moves"] = drops_so_far()[0] - drops_after
             except (requests.RequestException, RuntimeError) as err:
@@ -666,8 +667,9 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
             step.update(moves=len(post_ms), samples=len(latencies), missed=missed,
                         p50=pct(latencies, 0.5), p99=pct(latencies, 0.99),
                         max=max(latencies, default=float("nan")), post_p50=pct(post_ms, 0.5),
-                        first_p50=pct(firsts, 0.5), spread_p50=pct(spreads, 0.5))
+                        first_p50=pct(firsts, 0.5), spread_p50=pct(spreads, 0.5), last_per_move=lasts)
             if latencies:
+                print(f"[{mode}] N={n}: last tablet of each move (ms): {lasts}", flush=True)
                 print(f"[{mode}] N={n}: {len(post_ms)} moves, p50 {step['p50']:.1f} ms, p99 {step['p99']:.1f} ms, "
                       f"max {step['max']:.1f} ms, missed {missed}; POST p50 {step['post_p50']:.0f} ms, "
                       f"server CPU {step['cpu_ms_per_move']:.0f} ms/move", flush=True)
