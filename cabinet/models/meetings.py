@@ -45,21 +45,15 @@ class Meeting(db.Model):
     def participant_for(self, user: User) -> Participant | None:
         """One indexed lookup, unless the participant list is loaded already: a council of 500 must not
         load 500 rows to check one tablet's rights (every ballot asks)."""
-        if "participants" in self.__dict__ or self.id is None:
+        if "participants" in self.__dict__ or self.id is None or object_session(self) is None:
             return next((p for p in self.participants if p.user_id == user.id), None)
-        session = object_session(self)
-        if session is None:
-            return next((p for p in self.participants if p.user_id == user.id), None)
-        cache = self.__dict__.setdefault("_participant_by_user", {})  # permission checks ask several times;
-        # forgotten whenever the meeting is expired (every commit), see _forget_participants below
-        if user.id not in cache:
-            cache[user.id] = session.scalar(  # the user is in the session already: no join to load it again
-                select(Participant).options(lazyload(Participant.user))
-                .where(Participant.meeting_id == self.id, Participant.user_id == user.id))
-        return cache[user.id]
+        self.remember_participants([user.id])
+        return self.__dict__["_participant_by_user"][user.id]
 
     def remember_participants(self, user_ids: list[int]) -> None:
-        """Look these users up with one query, for participant_for: a batch of ballots asks for each."""
+        """Look these users up with one query, for participant_for (permission checks ask several times, a
+        batch of ballots once for each voter); forgotten whenever the meeting is expired (every commit),
+        see _forget_participants below."""
         session = object_session(self)
         if "participants" in self.__dict__ or session is None or self.id is None:
             return
@@ -67,7 +61,7 @@ class Meeting(db.Model):
         wanted = {user_id for user_id in user_ids if user_id not in cache}
         if wanted:
             cache.update(dict.fromkeys(wanted))
-            cache.update((p.user_id, p) for p in session.scalars(
+            cache.update((p.user_id, p) for p in session.scalars(  # the users are loaded already: no join
                 select(Participant).options(lazyload(Participant.user))
                 .where(Participant.meeting_id == self.id, Participant.user_id.in_(wanted))))
 
