@@ -12,6 +12,8 @@ app = create_app()
 
 if __name__ == "__main__":
     from cabinet.extensions import socketio
+    from cabinet.serving import pace_garbage_collection
+    pace_garbage_collection()
     host = os.environ.get("CABINET_HOST", "127.0.0.1")
     port = int(os.environ.get("CABINET_PORT", "5000"))
     print(f"Cabinet listening on http://{host}:{port}/", file=sys.stderr)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -219,6 +220,9 @@ class ServerProcess:
 
 def client_main(conn, url: str) -> None:
     raise_nofile()
+    # The clients stand in for tablets, each on its own device: a full collection over the thousand
+    # tablets of one process (~0.3 s) would show up as the server's latency. A short-lived process: none.
+    gc.set_threshold(*gc.get_threshold()[:2], 2**31 - 1)
     asyncio.run(_client_loop(conn, url))
 
 
@@ -527,6 +531,14 @@ class Profiler:
             self.process = None
 
 
+def machine_jiffies() -> dict:
+    """The whole machine's CPU time so far from /proc/stat, in ms: busy, idle and stolen by the hypervisor."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = 1000 / os.sysconf("SC_CLK_TCK")
+    return {"busy": sum(fields[:3] + fields[5:7]) * tick, "idle": (fields[3] + fields[4]) * tick,
+            "steal": fields[7] * tick}
+
+
 def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
@@ -639,11 +651,12 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                   f"invited in {step['invite_seconds']:.1f} s, connected and joined in {step['connect_seconds']:.1f} s; "
                   f"RSS {step['rss_kib'] / 1024:.0f} MiB; load {step['load_before']:.1f}", flush=True)
 
-            latencies, post_ms, missed, firsts, spreads, lasts = [], [], 0, [], [], []
+            latencies, post_ms, missed, firsts, spreads, lasts, traces = [], [], 0, [], [], [], []
             profiler.start(f"moves-{n}")
             cpu_before, clients_before = server.cpu_seconds(), clients.cpu_seconds()
             try:
                 for _ in range(args.moves):
+                    before = (server.cpu_seconds(), clients.cpu_seconds(), machine_jiffies())
                     sent, done, seq = move()
                     post_ms.append((done - sent) * 1000)
                     answers = clients.everyone("wait", {"event": "agenda.current", "key": [setup["session_id"], seq],
@@ -656,6 +669,13 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                         firsts.append((min(arrivals) - sent) * 1000)
                         spreads.append((max(arrivals) - min(arrivals)) * 1000)
                         lasts.append(round((max(arrivals) - sent) * 1000))
+                    after = (server.cpu_seconds(), clients.cpu_seconds(), machine_jiffies())
+                    traces.append({"post": round((done - sent) * 1000),
+                                   "first": round((min(arrivals) - sent) * 1000) if arrivals else None,
+                                   "last": lasts[-1] if arrivals else None,
+                                   "server_cpu": round((after[0] - before[0]) * 1000),
+                                   "clients_cpu": round((after[1] - before[1]) * 1000),
+                                   **{k: round(after[2][k] - before[2][k]) for k in ("busy", "idle", "steal")}})
                     time.sleep(args.pause)
                 step["dropped_in_moves"] = drops_so_far()[0] - drops_after
             except (requests.RequestException, RuntimeError) as err:
@@ -667,9 +687,14 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
             step.update(moves=len(post_ms), samples=len(latencies), missed=missed,
                         p50=pct(latencies, 0.5), p99=pct(latencies, 0.99),
                         max=max(latencies, default=float("nan")), post_p50=pct(post_ms, 0.5),
-                        first_p50=pct(firsts, 0.5), spread_p50=pct(spreads, 0.5), last_per_move=lasts)
+                        first_p50=pct(firsts, 0.5), spread_p50=pct(spreads, 0.5), last_per_move=lasts,
+                        per_move=traces)
             if latencies:
                 print(f"[{mode}] N={n}: last tablet of each move (ms): {lasts}", flush=True)
+                print(f"[{mode}] N={n}: per move, from the POST until every tablet had it (ms of CPU): "
+                      + "; ".join(f"POST {t['post']} first {t['first']} last {t['last']} server {t['server_cpu']} clients {t['clients_cpu']} "
+                                  f"machine busy {t['busy']} idle {t['idle']} steal {t['steal']}" for t in traces),
+                      flush=True)
                 print(f"[{mode}] N={n}: {len(post_ms)} moves, p50 {step['p50']:.1f} ms, p99 {step['p99']:.1f} ms, "
                       f"max {step['max']:.1f} ms, missed {missed}; POST p50 {step['post_p50']:.0f} ms, "
                       f"server CPU {step['cpu_ms_per_move']:.0f} ms/move", flush=True)
@@ -726,6 +751,11 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
             if profiler.files:
                 result["notes"].append("py-spy profiles of the server: " + ", ".join(profiler.files))
         server.stop()
+        pauses = [line.rsplit(",", 1)[1].strip() for line in server.log_path.read_text(errors="replace").splitlines()
+                  if "full garbage collection:" in line]
+        if pauses:
+            result["notes"].append(f"the server's timed full garbage collections (cabinet.serving, every "
+                                   f"{args.gc_every or 'default'} s): " + ", ".join(pauses))
     return result
 
 
@@ -974,6 +1004,8 @@ def main() -> None:
     parser.add_argument("--profile", default=None, metavar="PREFIX",
                         help="record the server with py-spy (raw stacks), one file per phase: "
                              "PREFIX-<mode>-<connect-N|moves-N|storm-VIA>.txt")
+    parser.add_argument("--gc-every", type=float, default=None, metavar="SECONDS",
+                        help="the server's full garbage collection interval (CABINET_GC_EVERY; default 300 s)")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (server logs)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--append", action="store_true", help="add this run to --output instead of replacing it")
@@ -987,7 +1019,8 @@ def main() -> None:
     args.data_dir = data
     results = []
     try:
-        env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024")
+        env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024",
+                          **({"CABINET_GC_EVERY": str(args.gc_every)} if args.gc_every else {}))
         run_cabinet(env, "init-db")
         made = subprocess.run([sys.executable, __file__, "--_setup", str(max(args.n)), str(args.storm),
                                str(len(args.modes))],

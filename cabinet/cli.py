@@ -75,6 +75,8 @@ def serve(host, port, max_connections):
         raise click.ClickException("serve needs CABINET_ASYNC_MODE=eventlet (set by `cabinet serve`)")
     from .pdf.runner import warm_renderer
     warm_renderer.prestart()
+    from .serving import pace_garbage_collection
+    pace_garbage_collection()
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     socketio.run(app, host=host, port=port, log_output=True, max_size=max_connections)
 
