@@ -942,6 +942,9 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
                     f"{fmt(s.get('clients_cpu_ms_per_move'))} | {s['rss_kib'] / 1024:.1f} | "
                     f"{fmt(s['kib_per_tablet'], 1)} | {s['threads']} | {s['load_before']:.1f} |")
             lines.append("")
+            lines += [f"- N = {s['n']}, the last tablet of each move (ms after the POST): "
+                      + ", ".join(map(str, s["last_per_move"])) for s in res["steps"] if s.get("last_per_move")]
+            lines.append("")
         for st in res["storms"]:
             via = "socket `ballot.cast` (receipt in the ack)" if st["via"] == "socket" \
                 else "REST POST /api/v1/polls/{id}/ballots"
