@@ -345,3 +345,31 @@ def test_live_pages_are_404_for_outsiders(browser, live_server, session_meeting)
         outsider.close()
     # Chromium logs each 404 page as a console error: expected here.
     assert all("404" in error for error in outsider.errors), outsider.errors
+
+
+def test_minutes_saved_during_the_session_do_not_make_tablets_join_again(browser, live_server, session_meeting):
+    """The secretary drafts and saves the minutes while the session runs: `minutes.updated` takes a seq
+    like any meeting event, so a tablet must count it, not see a gap at the next move and fetch the
+    whole state again (with 2000 tablets, 2000 joins for every save)."""
+    url = f"{live_server.url}/api/v1"
+    member = Tablet(browser, live_server, "tp.taichinh")
+    try:
+        page = member.page
+        page.goto(f"/meetings/{session_meeting}/live")
+        wait_joined(page)
+        joins = live(page).get_attribute("data-joins")
+        secretariat, _ = api_client(live_server, "vanphong")
+        minutes = secretariat.post(f"{url}/meetings/{session_meeting}/minutes", timeout=30).json()
+        secretariat.put(f"{url}/minutes/{minutes['id']}", json={
+            "base_revision": minutes["revision"], "opening": "<p>Chủ tọa khai mạc phiên họp.</p>"},
+            timeout=30).raise_for_status()
+        chair, _ = api_client(live_server, "chutich")
+        items = chair.get(f"{url}/meetings/{session_meeting}/agenda", timeout=10).json()["items"]
+        moved = chair.post(f"{url}/meetings/{session_meeting}/agenda/current", json={"item_id": items[2]["id"]},
+                           timeout=10).json()
+        expect(live(page)).to_have_attribute("data-seq", str(moved["seq"]))
+        expect(current_item(page)).to_contain_text(ITEMS[2])
+        assert live(page).get_attribute("data-joins") == joins
+    finally:
+        member.close()
+    assert not member.errors, member.errors

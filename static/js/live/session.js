@@ -196,7 +196,7 @@ function applyEvent(name, payload) {
       loadDocuments();
       break;
     default:
-      break;  // annotations: the viewer's business
+      break;  // annotations: the viewer's business; minutes: the minutes page's
   }
 }
 
