@@ -11,6 +11,7 @@
 // <iframe> through a blob: URL (CSP frame-src 'self' blob:), again a moment after typing stops.
 
 import { csrfToken, format, scriptReady } from "./forms.js";
+import { watchMinutes } from "./minutes-live.js";
 
 const NOTICE_KEY = "cabinet.minutes.notice";
 const HEADER_FIELDS = ["issuer_parent", "issuer", "number", "place", "date", "subject", "location"];
@@ -34,7 +35,20 @@ class ApiError extends Error {
 
 function apiCaller(texts) {
   // One JSON (or PDF, with raw) request to /api/v1; refusals become ApiError with the server's message.
-  return async function api(method, path, body, { raw = false, signal } = {}) {
+  // `api.busy()`: a request that may change the minutes is still on its way.
+  let changing = 0;
+  async function api(method, path, body, { raw = false, signal } = {}) {
+    if (method === "GET") return send(method, path, body, raw, signal);
+    changing += 1;
+    try {
+      return await send(method, path, body, raw, signal);
+    } finally {
+      changing -= 1;
+    }
+  }
+  api.busy = () => changing > 0;
+
+  async function send(method, path, body, raw, signal) {
     const headers = { Accept: raw ? "application/pdf, application/json" : "application/json", "X-CSRFToken": csrfToken };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -59,7 +73,9 @@ function apiCaller(texts) {
         err?.message ?? format(texts.failed, { status: response.status }), err?.field);
     }
     return raw ? response.blob() : response.json();
-  };
+  }
+
+  return api;
 }
 
 // After an action that changes what the page shows (draft, sign, correction) the page is loaded again; the
@@ -217,11 +233,25 @@ function wire(root) {
     }
   });
 
+  let editor = null;
   if (minutesId) {
-    const editor = wireEditor(root, texts, api, () => leaving);
+    editor = wireEditor(root, texts, api, () => leaving);
     wireSigning(root, texts, api, editor, () => { leaving = true; });
     wireCorrection(root, texts, api, () => { leaving = true; });
   }
+  // Someone else drafted, saved, restored, signed or opened a correction: show it, unless that would throw
+  // away unsaved changes — then say so and let the writer copy what they want to keep.
+  watchMinutes(root, {
+    isBusy: () => api.busy() || leaving,
+    onChanged(minutes) {
+      if (editor?.dirty()) {
+        editor.warnStale(format(texts.changedDirty, { n: minutes.revision }));
+      } else {
+        leaving = true;
+        reloadWith(format(texts.changed, { n: minutes.revision }));
+      }
+    },
+  });
   // Every button here works only through this script: enabled now that their handlers are attached.
   scriptReady(root);
   root.dataset.ready = "true";
@@ -511,7 +541,7 @@ function wireEditor(root, texts, api, isLeaving) {
     }
   });
   window.addEventListener("beforeunload", warnBeforeLeaving);
-  return { dirty };
+  return { dirty, warnStale: (message) => showAlert({ code: "stale_revision", message }) };
 }
 
 function wireSigning(root, texts, api, editor, onLeave) {

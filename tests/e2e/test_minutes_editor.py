@@ -295,3 +295,53 @@ def test_secretary_then_chair_sign_and_the_file_verifies(page, live_server, secr
     expect(rows.locator("[data-test=verify-integrity].chip--ok")).to_have_count(2)
     expect(rows.locator("[data-test=verify-trust].chip--ok")).to_have_count(2)
     page.screenshot(path=str(SCREENSHOTS / "verify.png"), full_page=True)
+
+
+def test_the_page_follows_changes_made_elsewhere(page, live_server, secretary, held_meeting):
+    """Another secretary (vanphong, through the API) drafts and saves while the secretary's page is open: it
+    shows each change by itself; its own save is not taken for someone else's; with unsaved changes of its
+    own it warns instead of reloading, and keeps what was typed."""
+    meeting_id, items = held_meeting["id"], held_meeting["items"]
+    url = f"{live_server.url}/api/v1"
+    root = page.locator("[data-minutes]")
+    notice = page.locator("[data-test=minutes-notice]")
+    log_in(page, secretary)
+    page.goto(f"/meetings/{meeting_id}/minutes")
+    expect(page.locator("[data-test=no-minutes]")).to_be_visible()
+    expect(root).to_have_attribute("data-live", "online")
+    staff, _ = api_client(live_server, "vanphong")
+    drafted = staff.post(f"{url}/meetings/{meeting_id}/minutes", timeout=30)
+    assert drafted.status_code == 201, drafted.text
+    minutes_id = drafted.json()["id"]
+    expect(page.locator("[data-test=minutes-editor]")).to_be_visible()
+    expect(notice).to_have_text("Biên bản vừa được thay đổi ở nơi khác; đây là phiên bản 1.")
+
+    expect(root).to_have_attribute("data-live", "online")
+    staff.put(f"{url}/minutes/{minutes_id}", json={"base_revision": 1, "opening": "<p>Khai mạc lúc 8 giờ.</p>"},
+              timeout=30).raise_for_status()
+    expect(root).to_have_attribute("data-revision", "2")
+    expect(notice).to_have_text("Biên bản vừa được thay đổi ở nơi khác; đây là phiên bản 2.")
+    expect(page.locator("[data-test=rich-opening]")).to_have_text("Khai mạc lúc 8 giờ.")
+
+    # The page's own save: revision 3, no reload and no warning.
+    expect(root).to_have_attribute("data-live", "online")
+    page.evaluate("window.stillTheSamePage = true")
+    _rich(page, items[0]).click()
+    page.keyboard.type("Thông qua chương trình kỳ họp.")
+    page.locator("[data-test=save-minutes]").click()
+    expect(page.locator("[data-test=save-state]")).to_have_text("Đã lưu thành phiên bản 3.")
+    page.wait_for_timeout(2500)  # the event of its own save has come and been checked
+    assert page.evaluate("window.stillTheSamePage === true")
+    expect(page.locator("[data-test=editor-error]")).to_be_hidden()
+
+    # Unsaved text on the page, and someone else saves: a warning, the text stays.
+    _rich(page, items[1]).click()
+    page.keyboard.type("Kết luận đang viết dở")
+    staff.put(f"{url}/minutes/{minutes_id}", json={"base_revision": 3, "closing": "<p>Bế mạc kỳ họp.</p>"},
+              timeout=30).raise_for_status()
+    alert = page.locator("[data-test=editor-error]")
+    expect(alert).to_contain_text("Trong lúc đó đã có người lưu phiên bản mới hơn (4)")
+    expect(page.locator("[data-test=reload-minutes]")).to_be_visible()
+    expect(_rich(page, items[1])).to_contain_text("Kết luận đang viết dở")
+    assert page.evaluate("window.stillTheSamePage === true")
+    expect(root).to_have_attribute("data-revision", "3")
