@@ -49,6 +49,10 @@ export class LiveConnection {
   }
 
   start() {
+    if (!navigator.onLine) {  // opened from the tablet's copy: connect when the network is back
+      this.status("offline");
+      return this;
+    }
     this.status("connecting");
     this.socket.connect();
     return this;

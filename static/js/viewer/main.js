@@ -5,6 +5,7 @@
 import { getDocument, GlobalWorkerOptions } from "../../vendor/pdfjs/pdf.mjs";
 import { AnnotationStore, drawOverlay } from "./annotations.js";
 import { Gestures } from "./gestures.js";
+import { followAnnotations } from "./live.js";
 import { PageView } from "./pageview.js";
 import { AnnotationPanel, NoteDialog } from "./panel.js";
 import { SaveStatus } from "./savestatus.js";
@@ -410,6 +411,16 @@ function showMessage(text) {
 
 // --- start ----------------------------------------------------------------------------------------
 
+/** Annotations changed elsewhere: load the list again (a failure keeps what is shown). */
+async function reloadAnnotations() {
+  try {
+    await store.load();
+    root.dataset.annotationLoads = String(Number(root.dataset.annotationLoads ?? 0) + 1);
+  } catch (error) {
+    console.warn("annotations:", error);
+  }
+}
+
 async function start() {
   try {
     if (localStorage.getItem("cabinet-night") === "1") toggleNight();
@@ -423,6 +434,11 @@ async function start() {
   store.load().then(() => {
     root.dataset.annotations = store.offline ? "offline" : "loaded";
     if (store.offline) saveStatus.show("waiting", t("offline-list"));
+    followAnnotations({
+      meetingId: data.meeting_id, documentId: data.id, reload: reloadAnnotations,
+      loadedOffline: store.offline || !navigator.onLine,  // (the list may have come from the tablet's copy)
+      onStatus: (status) => { root.dataset.live = status; },
+    });
   }).catch((error) => {
     saveStatus.show("blocked", t("blocked", { message: error.message }));
   });

@@ -1,0 +1,26 @@
+// While a document is open, annotations made elsewhere appear without a reload: another reader's shared
+// ones (`annotation.shared`, to the meeting's room; a confidential document's only to its readers), and
+// this reader's own from another device (`annotation.changed`, to the reader's own room). Either event
+// — and every reconnection, which may have missed some (the first connection too, when the list came from
+// the tablet's copy) — makes the store load again: the server's list with what the outbox still has to
+// send laid over it, so nothing drawn here is lost.
+
+import { LiveConnection } from "../live/connection.js";
+
+const SETTLE_MS = 300;  // a burst of changes (a shared note edited, moved, recoloured) loads once
+
+export function followAnnotations({ meetingId, documentId, reload, onStatus, loadedOffline }) {
+  let timer = 0;
+  const soon = () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(reload, SETTLE_MS);
+  };
+  const ours = (payload) => payload?.document_id === documentId;
+  const connection = new LiveConnection(meetingId, {
+    onStatus,
+    onState: (state, joins) => { if (joins > 1 || loadedOffline) soon(); },
+    onEvent: (name, payload) => { if (name === "annotation.shared" && ours(payload)) soon(); },
+  });
+  connection.socket.on("annotation.changed", (payload) => { if (ours(payload)) soon(); });
+  return connection.start();
+}
