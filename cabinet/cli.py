@@ -76,7 +76,7 @@ def serve(host, port, max_connections):
     from .pdf.runner import warm_renderer
     warm_renderer.prestart()
     from .serving import pace_garbage_collection
-    pace_garbage_collection()
+    pace_garbage_collection(app.config["GC_EVERY"])
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     socketio.run(app, host=host, port=port, log_output=True, max_size=max_connections)
 

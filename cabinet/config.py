@@ -12,6 +12,16 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(env, name: str, default: str) -> float:
+    try:
+        value = float(env.get(name, default))
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {env.get(name)!r}")
+    return value
+
+
 def _secret_key(data_dir: Path) -> str:
     """Read the secret key from the data folder, creating it on first run (so restarts keep sessions)."""
     key_file = data_dir / "secret_key"
@@ -51,6 +61,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ASYNC_MODE": env.get("CABINET_ASYNC_MODE", "threading"),
         "PROXY_COUNT": int(env.get("CABINET_PROXY_COUNT", "0")),
         "MAX_UPLOAD_MB": int(env.get("CABINET_MAX_UPLOAD_MB", "200")),
+        # Seconds between the production server's full garbage collections (cabinet/serving.py).
+        "GC_EVERY": _seconds(env, "CABINET_GC_EVERY", "300"),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
         "LANGUAGES": ("vi", "en"),

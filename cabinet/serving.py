@@ -6,7 +6,6 @@ import resource
 import time
 
 log = logging.getLogger(__name__)
-FULL_COLLECTION_EVERY = 300.0  # seconds; CABINET_GC_EVERY overrides
 
 
 def prepare_eventlet() -> None:
@@ -29,15 +28,15 @@ def allow_many_connections() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def pace_garbage_collection() -> None:
-    """Call once the app is built, just before serving. Python's automatic full collection walks every
-    object, and with 2000 tablets connected (~500 000 objects) it stops the eventlet hub — every tablet —
-    for ~0.3–0.4 s, every few seconds while the chair is moving items (bench/live.py caught it as its
-    slow moves). So: freeze what start-up built (modules, classes, the app: never garbage, never walked
+def pace_garbage_collection(every: float) -> None:
+    """Call once the app is built, just before serving (`every`: the GC_EVERY setting, in seconds).
+
+    Python's automatic full collection walks every object, and with 2000 tablets connected (~500 000
+    objects) it stops the eventlet hub — every tablet — for ~0.3–0.4 s, every few seconds while the chair
+    is moving items (bench/live.py caught it as its slow moves). So: freeze what start-up built (modules, classes, the app: never garbage, never walked
     again), leave the young generations to Python, and run the full collection on a timer instead, so
-    cyclic garbage still goes, at most FULL_COLLECTION_EVERY seconds late."""
+    cyclic garbage still goes, at most `every` seconds late."""
     import eventlet
-    every = float(os.environ.get("CABINET_GC_EVERY", FULL_COLLECTION_EVERY))
     gc.collect()
     gc.freeze()
     young, middle, _ = gc.get_threshold()

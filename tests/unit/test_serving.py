@@ -11,8 +11,8 @@ CHILD = textwrap.dedent("""
     prepare_eventlet()
     import eventlet
     from cabinet import create_app
-    create_app()
-    pace_garbage_collection()
+    app = create_app()
+    pace_garbage_collection(app.config["GC_EVERY"])
     frozen = gc.get_freeze_count()
 
     class Node:
@@ -46,3 +46,15 @@ def test_full_collections_run_on_the_timer_only(tmp_path):
     assert seen["young"] > 100 and seen["automatic_full"] == 0, seen
     assert seen["kept_until_timer"] and seen["freed_by_timer"], seen
     assert seen["timed_full"] >= 2, seen
+
+
+def test_the_interval_is_a_positive_number_of_seconds(monkeypatch, tmp_path):
+    import pytest
+
+    from cabinet.config import build_config
+    monkeypatch.setenv("CABINET_GC_EVERY", "90")
+    assert build_config(str(tmp_path))["GC_EVERY"] == 90.0
+    for wrong in ("0", "-5", "nan", "năm phút"):
+        monkeypatch.setenv("CABINET_GC_EVERY", wrong)
+        with pytest.raises(ValueError, match="CABINET_GC_EVERY"):
+            build_config(str(tmp_path))
