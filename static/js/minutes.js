@@ -216,6 +216,8 @@ function wire(root) {
   }
 
   showNotice(takeNotice());
+  // A notice says what the page shows now; once the writer changes something it is old news.
+  root.addEventListener("input", () => { if (noticeBox) noticeBox.hidden = true; });
 
   // No minutes yet: the secretary drafts them from the record.
   root.querySelector("[data-action=draft]")?.addEventListener("click", async (event) => {

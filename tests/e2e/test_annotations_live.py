@@ -27,7 +27,7 @@ def _note(session, url, document_id, text, *, shared, rect=(100, 600, 130, 630))
     assert answer.status_code == 201, answer.text
 
 
-def test_annotations_made_elsewhere_appear_in_the_open_document(page, live_server):
+def test_annotations_made_elsewhere_appear_in_the_open_document(page, shoot, live_server):
     url = f"{live_server.url}/api/v1"
     meeting_id = published_meeting(live_server, TITLE, {"chutich": "chair", "tp.taichinh": "member"},
                                    ["Báo cáo tình hình kinh tế - xã hội tháng 11"])
@@ -75,3 +75,4 @@ def test_annotations_made_elsewhere_appear_in_the_open_document(page, live_serve
     expect(items.filter(has_text=PRIVATE_NOTE)).to_have_count(0)
     expect(items.filter(has_text=TABLET_NOTE)).to_have_count(1)
     assert page.evaluate("window.stillTheSamePage === true")
+    shoot(page, "viewer-annotations-from-elsewhere", settle_ms=800)

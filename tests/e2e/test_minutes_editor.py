@@ -297,7 +297,7 @@ def test_secretary_then_chair_sign_and_the_file_verifies(page, live_server, secr
     page.screenshot(path=str(SCREENSHOTS / "verify.png"), full_page=True)
 
 
-def test_the_page_follows_changes_made_elsewhere(page, live_server, secretary, held_meeting):
+def test_the_page_follows_changes_made_elsewhere(page, shoot, live_server, secretary, held_meeting):
     """Another secretary (vanphong, through the API) drafts and saves while the secretary's page is open: it
     shows each change by itself; its own save is not taken for someone else's; with unsaved changes of its
     own it warns instead of reloading, and keeps what was typed."""
@@ -345,3 +345,4 @@ def test_the_page_follows_changes_made_elsewhere(page, live_server, secretary, h
     expect(_rich(page, items[1])).to_contain_text("Kết luận đang viết dở")
     assert page.evaluate("window.stillTheSamePage === true")
     expect(root).to_have_attribute("data-revision", "3")
+    shoot(page, "minutes-changed-elsewhere")
