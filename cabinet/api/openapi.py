@@ -240,8 +240,9 @@ ROUTES = [
     ("post", "/polls/{poll_id}/{action}", "open (draft→open) or close (open→closed, decided by its majority "
      "rule)", None, 200, "Poll", (403, 404, 409)),
     ("post", "/polls/{poll_id}/ballots", "Cast a ballot; the same key again returns the same receipt; second "
-     "ballot or closed poll → 409; absent or not entitled → 403", "BallotInput", 201, "Receipt",
-     (400, 403, 404, 409, 422)),
+     "ballot or closed poll → 409; absent or not entitled → 403; not written within 20 s → 503 "
+     "`ballot_box_busy` (not cast) or `ballot_pending` (may be counted): send it again with the same key",
+     "BallotInput", 201, "Receipt", (400, 403, 404, 409, 422, 503)),
     ("get", "/openapi.json", "This document", None, 200, {"type": "object"}, ()),
     ("post", "/meetings/{meeting_id}/minutes", "Draft the minutes from the meeting record (secretary, secretariat)",
      None, 201, "Minutes", (403, 404, 409)),

@@ -24,10 +24,11 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db, socketio
 from ..models import Poll, User
 from . import audit, polls
-from .errors import DomainError, NotFound
+from .errors import DomainError, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 250  # ballots in one transaction: enough for a council, short enough to keep answers flowing
+WAIT_LIMIT = 20.0  # seconds a caller waits for the writer (a database that stopped answering, say)
 
 
 @dataclass(eq=False)
@@ -58,13 +59,31 @@ def cast(actor: User, poll_id, option, key=None) -> str:
         _queue.append(mine)
         if not _writing:
             _writing = mine.leads = True
-    if not mine.leads:
-        mine.woken.wait()  # answered, or handed the writing
+    if not mine.leads and not mine.woken.wait(WAIT_LIMIT):  # answered, or handed the writing, in time?
+        _give_up(mine)
     if not mine.answered:
         _write_until_answered(mine, current_app._get_current_object())
     if isinstance(mine.answer, BaseException):
         raise mine.answer
     return mine.answer
+
+
+def _give_up(mine: _Waiting) -> None:
+    """The writer is stuck: answer the caller rather than hold it (and its tablet) for ever. A ballot still
+    queued leaves the queue, uncounted; one already in the writer's transaction may yet be counted. Either
+    way the tablet sends it again with the same key and gets the same receipt, or the ballot's first
+    counting (a key makes a retry harmless)."""
+    with _lock:
+        if mine.leads or mine.answered:  # woken just now
+            return
+        if mine in _queue:
+            _queue.remove(mine)
+            log.warning("ballot box: a ballot of poll %s waited %.0f s and was not cast", mine.poll_id, WAIT_LIMIT)
+            raise Unavailable(_l("Too many ballots are waiting; yours was not cast. Send it again."),
+                              code="ballot_box_busy")
+    log.warning("ballot box: a ballot of poll %s is still being written after %.0f s", mine.poll_id, WAIT_LIMIT)
+    raise Unavailable(_l("Your ballot is still being written; send it again with the same key for its receipt."),
+                      code="ballot_pending")
 
 
 def _give_back_connection() -> None:

@@ -141,6 +141,38 @@ def test_many_callers_one_writer(app, council):
     assert len(stamps) == len(voters) and len(set(stamps)) <= 3, stamps
 
 
+def test_callers_stop_waiting_for_a_stuck_writer_and_their_retries_count_once(app, council, monkeypatch):
+    """The poll stays locked longer than a caller waits (a database that stopped answering, say): the
+    callers behind the writer are answered with 503 — `ballot_box_busy` if their ballot never left the
+    queue, `ballot_pending` if it was in the writer's transaction — and their retries with the same keys
+    end with every voter counted once."""
+    monkeypatch.setattr(ballot_box, "WAIT_LIMIT", 0.5)
+    members, chair = council["members"], council["chair"]
+    poll = _open_poll(council)
+    voters = [chair, *members[:-1]]
+    ballots = [(p.id, "Tán thành", f"key-{p.id}") for p in voters]
+    polls._locked(poll)
+    threads, answers = _cast_in_threads(app, poll.id, ballots)
+    time.sleep(2.0)  # every caller but the writer has given up by now
+    db.session.commit()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == len(ballots), "every caller got an answer"
+    gave_up = {i: a for i, a in answers.items() if isinstance(a, DomainError)}
+    assert gave_up and all(a.status == 503 and a.code in ("ballot_box_busy", "ballot_pending")
+                           for a in gave_up.values()), answers
+    assert len(gave_up) < len(ballots), "the writer itself waits for the database, and answers"
+    counted_before_retry = sum(_counts(poll).values())
+    busy = sum(1 for a in gave_up.values() if a.code == "ballot_box_busy")
+    assert counted_before_retry == len(ballots) - busy, "a ballot that never left the queue is not counted"
+    threads, answers_again = _cast_in_threads(app, poll.id, [ballots[i] for i in sorted(gave_up)])
+    for thread in threads:
+        thread.join(60)
+    assert all(isinstance(a, str) for a in answers_again.values()), answers_again
+    assert sum(_counts(poll).values()) == len(voters)
+    assert db.session.scalar(select(func.count()).select_from(BallotParticipation)) == len(voters)
+
+
 def test_the_box_refuses_what_is_not_a_poll(app, council):
     member = council["members"][0]
     with pytest.raises(NotFound):

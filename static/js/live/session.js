@@ -387,6 +387,17 @@ function clearPending(pollId) {
   state.voting.delete(pollId);
 }
 
+const RETRY_LATER = ["ballot_box_busy", "ballot_pending", "unavailable"];  // 503: nothing refused
+const RETRY_MS = 2000;
+
+function resendBallot(pollId) {
+  const poll = state.polls.find((p) => p.id === pollId);
+  const pending = pendingBallot(pollId);
+  if (pending && poll?.status === "open" && !poll.voted && state.voting.get(pollId) === "queued") {
+    sendBallot(pollId, pending.option, pending.key);
+  }
+}
+
 async function sendBallot(pollId, option, key) {
   const poll = state.polls.find((p) => p.id === pollId);
   if (!connection.socket.connected) {
@@ -405,8 +416,11 @@ async function sendBallot(pollId, option, key) {
     clearPending(pollId);
   } catch (error) {
     const code = error?.answer?.error?.code;
-    if (error?.offline || !error?.answer) {
-      state.voting.set(pollId, "queued");  // no answer: sent again with the same key after the next join
+    if (error?.offline || !error?.answer || RETRY_LATER.includes(code)) {
+      // Not refused: sent again with the same key (a ballot the server already has answers with its
+      // receipt) after the next join, or in a moment if the connection is still up.
+      state.voting.set(pollId, "queued");
+      if (connection.socket.connected) window.setTimeout(() => resendBallot(pollId), RETRY_MS);
     } else {
       if (code === "already_voted" && poll) poll.voted = true;
       clearPending(pollId);
