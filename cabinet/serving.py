@@ -33,9 +33,9 @@ def pace_garbage_collection(every: float) -> None:
 
     Python's automatic full collection walks every object, and with 2000 tablets connected (~500 000
     objects) it stops the eventlet hub — every tablet — for ~0.3–0.4 s, every few seconds while the chair
-    is moving items (bench/live.py caught it as its slow moves). So: freeze what start-up built (modules, classes, the app: never garbage, never walked
-    again), leave the young generations to Python, and run the full collection on a timer instead, so
-    cyclic garbage still goes, at most `every` seconds late."""
+    is moving items (bench/live.py caught it as its slow moves). So: freeze what start-up built (modules,
+    classes, the app: never garbage, never walked again), leave the young generations to Python, and run
+    the full collection on a timer instead, so cyclic garbage still goes, at most `every` seconds late."""
     import eventlet
     gc.collect()
     gc.freeze()

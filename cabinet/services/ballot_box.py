@@ -71,8 +71,8 @@ def cast(actor: User, poll_id, option, key=None) -> str:
 def _give_up(mine: _Waiting) -> None:
     """The writer is stuck: answer the caller rather than hold it (and its tablet) for ever. A ballot still
     queued leaves the queue, uncounted; one already in the writer's transaction may yet be counted. Either
-    way the tablet sends it again with the same key and gets the same receipt, or the ballot's first
-    counting (a key makes a retry harmless)."""
+    way the tablet sends it again with the same key: counted by then, it gets its receipt; if not, it is
+    counted now."""
     with _lock:
         if mine.leads or mine.answered:  # woken just now
             return
