@@ -73,8 +73,9 @@ def serve(host, port, max_connections):
     app = current_app._get_current_object()
     if app.config["ASYNC_MODE"] != "eventlet":
         raise click.ClickException("serve needs CABINET_ASYNC_MODE=eventlet (set by `cabinet serve`)")
-    from .pdf.runner import warm_renderer
+    from .pdf.runner import reader_pool, warm_renderer
     warm_renderer.prestart()
+    reader_pool.prestart()
     from .serving import pace_garbage_collection
     pace_garbage_collection(app.config["GC_EVERY"])
     click.echo(f"Cabinet listening on http://{host}:{port}/")

@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..pdf.runner import WorkerFailed, run_pdf_worker
+from ..pdf.runner import WorkerFailed, reader_pool
 from ..services import annotations, documents, meetings
 from ..services.errors import BadInput, Unavailable
 from ..storage import store
@@ -124,8 +124,8 @@ def annotated_copy(document_id):
     target = scratch / "annotated.pdf"
     notes = [{**annotation_json(current_user, a), "author": current_user.full_name} for a in mine]
     try:
-        answer = run_pdf_worker({"command": "annotate", "source": str(files.path(digest)), "target": str(target),
-                                 "notes": notes})
+        answer = reader_pool.run({"command": "annotate", "source": str(files.path(digest)), "target": str(target),
+                                  "notes": notes})
     except WorkerFailed:
         answer = {"refused": "worker_failed"}
     if answer.get("refused"):

@@ -15,7 +15,8 @@ MEMORY_LIMIT = 1536 * 1024 * 1024  # bytes of address space for the child
 CPU_SECONDS = 120
 # At most this many children at once per server process (each may need several times a file's size in
 # memory); the rest wait their turn. Under eventlet the semaphore is green, so waiting blocks nobody else.
-_slots = threading.BoundedSemaphore(int(os.environ.get("CABINET_PDF_WORKERS") or os.cpu_count() or 2))
+PDF_CHILDREN = int(os.environ.get("CABINET_PDF_WORKERS") or os.cpu_count() or 2)
+_slots = threading.BoundedSemaphore(PDF_CHILDREN)
 
 
 class WorkerFailed(Exception):
@@ -103,6 +104,34 @@ class WarmRenderer:
             return json.loads(line)
 
 
+class WarmPool:
+    """Warm children for the work done per reader on files already stored (and so already checked and
+    rewritten by `inspect` at upload): stamping a reader's copy, writing annotations into a download.
+    A one-shot child spends more time starting and importing than stamping (bench/watermark.py), and
+    fifty members opening a new document together each need a copy. Each child is a WarmRenderer (same
+    limits, same replacement after JOBS_PER_CHILD jobs, killed on overrun); the pool shares the slots of
+    one-shot children, so no more PDF children than cores run at once."""
+
+    def __init__(self, size: int):
+        self._renderers = [WarmRenderer() for _ in range(size)]
+        self._free = list(self._renderers)
+        self._lock = threading.Lock()
+
+    def prestart(self) -> None:
+        for renderer in self._renderers:
+            renderer.prestart()
+
+    def run(self, job: dict, timeout: float = 180) -> dict:
+        with _slots:  # at most `size` holders, so a renderer is always free here
+            with self._lock:
+                renderer = self._free.pop()
+            try:
+                return renderer.run(job, timeout)
+            finally:
+                with self._lock:
+                    self._free.append(renderer)
+
+
 def _long_lived_limits():
     os.nice(10)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
@@ -110,4 +139,5 @@ def _long_lived_limits():
     resource.setrlimit(resource.RLIMIT_CPU, (limit, limit))
 
 
-warm_renderer = WarmRenderer()
+warm_renderer = WarmRenderer()  # our own templates: minutes, the dossier's cover
+reader_pool = WarmPool(PDF_CHILDREN)  # readers' copies

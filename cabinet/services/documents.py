@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import (DOCUMENT_ACCESS, Document, DocumentRead, DocumentReader, DocumentVersion, Meeting,
                       StampedCopy, User)
 from ..models.types import utcnow
-from ..pdf.runner import WorkerFailed, run_pdf_worker
+from ..pdf.runner import WorkerFailed, reader_pool, run_pdf_worker
 from ..realtime.publish import publish
 from ..storage import CHUNK, store
 from . import audit
@@ -265,8 +265,8 @@ def reader_copy(actor: User, document: Document, version: DocumentVersion) -> st
     try:
         target = scratch / "stamped.pdf"
         try:
-            answer = run_pdf_worker({"command": "stamp", "source": str(files.path(source_digest)),
-                                     "target": str(target), "text": text})
+            answer = reader_pool.run({"command": "stamp", "source": str(files.path(source_digest)),
+                                      "target": str(target), "text": text})
         except WorkerFailed:
             answer = {"refused": "worker_failed"}
         if answer.get("refused"):
