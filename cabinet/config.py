@@ -61,6 +61,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ASYNC_MODE": env.get("CABINET_ASYNC_MODE", "threading"),
         "PROXY_COUNT": int(env.get("CABINET_PROXY_COUNT", "0")),
         "MAX_UPLOAD_MB": int(env.get("CABINET_MAX_UPLOAD_MB", "200")),
+        # Make readers' stamped copies in the background when a document arrives (services/copies_ahead.py).
+        "PREPARE_COPIES": _bool(env.get("CABINET_PREPARE_COPIES", "true")),
         # Seconds between the production server's full garbage collections (cabinet/serving.py).
         "GC_EVERY": _seconds(env, "CABINET_GC_EVERY", "300"),
         "BABEL_DEFAULT_LOCALE": "vi",

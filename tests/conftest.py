@@ -58,6 +58,7 @@ def base_app(database_url, tmp_path_factory):
         "RATELIMIT_ENABLED": True,  # on, as in production; tests use distinct usernames
         "SERVER_NAME": "cabinet.test",
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024,  # real argon2id, cheap: tests make many users
+        "PREPARE_COPIES": False,  # no background stamping behind the tests' backs (test_copies_ahead.py)
     })
     with app.app_context():
         from flask_migrate import upgrade

@@ -184,6 +184,7 @@ def upload_document(actor: User, meeting: Meeting, stream: BinaryIO, *, filename
     db.session.add(document)
     db.session.flush()
     _announce(document, "document.published", {"document_id": document.id})
+    _prepare_copies(document)
     return document
 
 
@@ -199,6 +200,7 @@ def add_version(actor: User, document: Document, stream: BinaryIO, *, filename: 
                                              uploaded_by_id=actor.id))
     db.session.flush()
     _announce(document, "document.version", {"document_id": document.id, "version": number})
+    _prepare_copies(document)
     return document
 
 
@@ -218,6 +220,7 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
         document.reader_rows = [DocumentReader(user_id=uid) for uid in readers]
     db.session.flush()
     _announce(document, "document.published", {"document_id": document.id})
+    _prepare_copies(document)
     return document
 
 
@@ -226,6 +229,11 @@ def delete_document(actor: User, document: Document) -> None:
     ensure_editable(document.meeting)
     db.session.delete(document)
     db.session.flush()
+
+
+def _prepare_copies(document: Document) -> None:
+    from .copies_ahead import prepare_after_commit  # (it uses this module)
+    prepare_after_commit(document)
 
 
 def _announce(document: Document, name: str, payload: dict) -> None:
