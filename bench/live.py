@@ -16,6 +16,8 @@ vote" (the first --storm members invited and checked in: a council of that size)
 Each server mode gets its own server process (stopped at the end, also on errors); the clients are
 --procs separate processes (spawned, asyncio), each holding its share of the tablets as python-socketio
 AsyncClients on the websocket transport only, each with its own user's token (`auth={"token": …}`).
+They stand in for tablets, each on its own device, so Python's automatic full garbage collection is off
+in them (a collection over a thousand clients took ~0.3 s and showed up as the server's latency).
 Same machine, so `time.time()` is one clock for the server, the chair (this process) and the clients.
 
 For each N of --n (ascending): members up to N are invited to the session (rows written directly,
@@ -691,10 +693,12 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                         per_move=traces)
             if latencies:
                 print(f"[{mode}] N={n}: last tablet of each move (ms): {lasts}", flush=True)
-                print(f"[{mode}] N={n}: per move, from the POST until every tablet had it (ms of CPU): "
-                      + "; ".join(f"POST {t['post']} first {t['first']} last {t['last']} server {t['server_cpu']} clients {t['clients_cpu']} "
-                                  f"machine busy {t['busy']} idle {t['idle']} steal {t['steal']}" for t in traces),
-                      flush=True)
+                print(f"[{mode}] N={n}: per move, ms: the POST, first and last tablet after it; then, from the "
+                      "POST until every tablet had it, CPU of the server, of the clients, and the machine's "
+                      "busy, idle and stolen time: "
+                      + "; ".join(f"POST {t['post']} first {t['first']} last {t['last']} server {t['server_cpu']} "
+                                  f"clients {t['clients_cpu']} machine busy {t['busy']} idle {t['idle']} "
+                                  f"steal {t['steal']}" for t in traces), flush=True)
                 print(f"[{mode}] N={n}: {len(post_ms)} moves, p50 {step['p50']:.1f} ms, p99 {step['p99']:.1f} ms, "
                       f"max {step['max']:.1f} ms, missed {missed}; POST p50 {step['post_p50']:.0f} ms, "
                       f"server CPU {step['cpu_ms_per_move']:.0f} ms/move", flush=True)
