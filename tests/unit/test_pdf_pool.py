@@ -3,6 +3,7 @@ once share the pool's children, each copy names its own reader, and a child that
 import os
 import threading
 
+import pytest
 from pypdf import PdfReader
 
 from cabinet.pdf.runner import PDF_CHILDREN, WarmPool
@@ -10,6 +11,21 @@ from cabinet.pdf.runner import PDF_CHILDREN, WarmPool
 from ..documents_helpers import SAMPLES
 
 SOURCE = SAMPLES / "to-trinh-do-thi-thong-minh.pdf"
+
+
+@pytest.fixture()
+def pools():
+    """make(size) → a WarmPool whose children are stopped after the test."""
+    made = []
+
+    def make(size):
+        made.append(WarmPool(size))
+        return made[-1]
+
+    yield make
+    for pool in made:
+        for renderer in pool._renderers:
+            renderer._stop()
 
 
 def _stamp(pool, target, name):
@@ -21,8 +37,8 @@ def _stamped_for(path) -> str:
     return PdfReader(path).pages[0].extract_text()
 
 
-def test_many_readers_share_the_warm_children(tmp_path):
-    pool = WarmPool(PDF_CHILDREN)
+def test_many_readers_share_the_warm_children(tmp_path, pools):
+    pool = pools(PDF_CHILDREN)
     names = [f"Đại biểu số {i}" for i in range(3 * PDF_CHILDREN)]
     answers = {}
 
@@ -41,8 +57,8 @@ def test_many_readers_share_the_warm_children(tmp_path):
     assert 1 <= len(children) <= PDF_CHILDREN, "the jobs ran in the pool's children, not a child each"
 
 
-def test_a_child_that_dies_is_replaced(tmp_path):
-    pool = WarmPool(1)
+def test_a_child_that_dies_is_replaced(tmp_path, pools):
+    pool = pools(1)
     assert _stamp(pool, tmp_path / "a.pdf", "Nguyễn Văn An").get("pages")
     first = pool._renderers[0]._child
     os.kill(first.pid, 9)
@@ -52,8 +68,8 @@ def test_a_child_that_dies_is_replaced(tmp_path):
     assert "Trần Thị Bình" in _stamped_for(tmp_path / "b.pdf")
 
 
-def test_a_broken_file_is_refused_and_the_child_goes_on(tmp_path):
-    pool = WarmPool(1)
+def test_a_broken_file_is_refused_and_the_child_goes_on(tmp_path, pools):
+    pool = pools(1)
     broken = pool.run({"command": "stamp", "source": str(SAMPLES / "truncated.pdf"),
                        "target": str(tmp_path / "x.pdf"), "text": "Cấp cho Lê Văn Cường"})
     assert broken.get("refused"), broken
