@@ -21,11 +21,11 @@ def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[
     from pikepdf import AttachedFileSpec, OutlineItem, Pdf
     from weasyprint import HTML
 
-    from .minutes import _fetcher_class, font_config, stylesheet
+    from .minutes import font_config, static_only_fetcher, stylesheet
 
     started = time.perf_counter()
     cover = HTML(string=cover_html, base_url=static_dir.resolve().as_uri() + "/",
-                 url_fetcher=_fetcher_class()(static_dir)).write_pdf(stylesheets=[stylesheet(static_dir)],
+                 url_fetcher=static_only_fetcher(static_dir)).write_pdf(stylesheets=[stylesheet(static_dir)],
                                                                      font_config=font_config())
     covered = time.perf_counter()
     dossier = Pdf.open(io.BytesIO(cover))

@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 CSS_PX_TO_PT = 0.75
 
 
-def _fetcher_class():
+def static_only_fetcher(static_dir: Path):
+    """WeasyPrint's URL fetcher for our templates (minutes, the dossier's cover): static files only."""
     from weasyprint.urls import URLFetcher
 
     class StaticOnlyFetcher(URLFetcher):
@@ -31,7 +32,7 @@ def _fetcher_class():
                 raise ValueError(f"refused: {url[:200]}")
             return super().fetch(path.as_uri(), headers)
 
-    return StaticOnlyFetcher
+    return StaticOnlyFetcher(static_dir)
 
 
 _font_config = None
@@ -58,7 +59,7 @@ def stylesheet(static_dir: Path):
     key = str(static_dir.resolve())
     if key not in _stylesheets:
         _stylesheets[key] = CSS(filename=str(static_dir.resolve() / "css" / "minutes-pdf.css"),
-                                url_fetcher=_fetcher_class()(static_dir), font_config=font_config())
+                                url_fetcher=static_only_fetcher(static_dir), font_config=font_config())
     return _stylesheets[key]
 
 
@@ -67,7 +68,7 @@ def render_minutes_pdf(html: str, static_dir: Path, target: Path, attachments: l
     (`anchors`: element id → [page index, x1, y1, x2, y2] in PDF points, origin bottom left)."""
     from weasyprint import HTML, Attachment
 
-    fetcher = _fetcher_class()(static_dir)
+    fetcher = static_only_fetcher(static_dir)
     document = HTML(string=html, base_url=static_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
         stylesheets=[stylesheet(static_dir)], font_config=font_config())
     anchors = {}
