@@ -32,6 +32,17 @@ export class AnnotationStore extends EventTarget {
       if (error.status && error.status !== 503) throw error;
       this.offline = true;  // no network and nothing cached: what this tablet holds is all there is
     }
+    await this.#show(items);
+  }
+
+  /** Load again (annotations changed elsewhere); if the list cannot be had, what is shown stays. */
+  async refresh() {
+    const { items } = await api("GET", this.collectionUrl);
+    this.offline = false;
+    await this.#show(items);
+  }
+
+  async #show(items) {
     this.items = new Map(items.map((item) => [item.client_id, { ...item, pending: false, outstanding: 0 }]));
     let ops = [];
     try {

@@ -414,7 +414,7 @@ function showMessage(text) {
 /** Annotations changed elsewhere: load the list again (a failure keeps what is shown). */
 async function reloadAnnotations() {
   try {
-    await store.load();
+    await store.refresh();
     root.dataset.annotationLoads = String(Number(root.dataset.annotationLoads ?? 0) + 1);
   } catch (error) {
     console.warn("annotations:", error);
