@@ -475,7 +475,8 @@ function renderPoll() {
       if (!checkedIn) box.append(el("p", { class: "live-hint", text: t("checkInToVote") }));
       if (voting) {
         box.append(el("p", { class: "live-hint live-hint--pending", dataset: { test: "vote-pending", state: voting },
-          text: voting === "queued" ? t("voteQueued") : t("votePending") }));
+          // Queued while connected: the server asked for it again in a moment (503), it is on its way.
+          text: voting === "queued" && !connection.socket.connected ? t("voteQueued") : t("votePending") }));
       }
     }
     if (data.can_polls) {
