@@ -2,7 +2,8 @@
 
 Reads a JSON job on stdin, writes a JSON answer on stdout. Imports no Flask and no database, so it
 starts fast and holds nothing of the server's. With `--serve` it stays up and answers one JSON job per
-line: the warm renderer for our own templates (runner.py), which imports WeasyPrint once.
+line (runner.py): the warm renderer for our own templates, which imports WeasyPrint once, and the warm
+children that stamp readers' copies of files already inspected at upload.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def handle(job: dict, rest=None) -> dict:
         elif command == "render_minutes":
             from .minutes import render_minutes_pdf
             answer = render_minutes_pdf(job["html"], Path(job["static_dir"]), Path(job["target"]), job["attachments"])
+        elif command == "dossier" and "attachments" not in job and rest is None:
+            answer = {"refused": "two_part_job", "detail": "the attachments come as a second line: --serve only"}
         elif command == "dossier":
             from .dossier import assemble_dossier
             attachments = job["attachments"] if "attachments" in job else lambda: rest()["attachments"]

@@ -91,6 +91,13 @@ def test_a_two_part_job_whose_second_part_fails_leaves_no_waiting_worker(tmp_pat
     assert answer["pages"] == 1 and PdfReader(tmp_path / "d.pdf").pages[0].extract_text().strip() == "Bìa"
 
 
+def test_the_one_shot_worker_names_a_two_part_job_it_cannot_take(tmp_path):
+    from cabinet.pdf.worker import handle
+    answer = handle({"command": "dossier", "title": "Hồ sơ", "cover_html": "<p>Bìa</p>", "static_dir": str(STATIC),
+                     "parts": [], "target": str(tmp_path / "d.pdf")})
+    assert answer["refused"] == "two_part_job" and not (tmp_path / "d.pdf").exists()
+
+
 def test_the_chair_does_not_export_dossiers(held):
     with pytest.raises(NotAllowed):
         with dossier.dossier_pdf(held["chair"], held["meeting"]):
