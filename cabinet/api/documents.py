@@ -1,18 +1,16 @@
 """Documents, versions, reader copies (Range, ETag, stamped) and annotations."""
 from __future__ import annotations
 
-import shutil
 from urllib.parse import quote
 
 from flask import current_app, jsonify, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..pdf.runner import WorkerFailed, reader_pool
 from ..services import annotations, documents, meetings
 from ..services.errors import BadInput, Unavailable
 from ..storage import store
-from . import api_bp, commit, json_body, log
+from . import api_bp, commit, json_body
 from .serializers import annotation_json, document_json, read_json, version_json
 
 
@@ -119,21 +117,8 @@ def annotated_copy(document_id):
     mine = [a for a in annotations.list_annotations(current_user, document, version) if a.user_id == current_user.id]
     documents.record_access(current_user, document, version, "annotated")
     commit()
-    files = store()
-    scratch = files.scratch()
-    target = scratch / "annotated.pdf"
     notes = [{**annotation_json(current_user, a), "author": current_user.full_name} for a in mine]
-    try:
-        answer = reader_pool.run({"command": "annotate", "source": str(files.path(digest)), "target": str(target),
-                                  "notes": notes})
-    except WorkerFailed:
-        answer = {"refused": "worker_failed"}
-    if answer.get("refused"):
-        shutil.rmtree(scratch, ignore_errors=True)
-        log.error("annotated copy of document %s failed: %s", document.id, answer)
-        raise Unavailable(_l("The annotated copy could not be prepared. Please try again."), code="annotate_failed")
-    data = target.read_bytes()
-    shutil.rmtree(scratch, ignore_errors=True)
+    data = documents.annotated_pdf(digest, notes, document.id)
     stem = (version.filename or "document.pdf").rsplit(".", 1)[0]
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(stem)}-ghi-chu.pdf"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -269,22 +271,11 @@ def reader_copy(actor: User, document: Document, version: DocumentVersion) -> st
     version_id, actor_id, source_digest, text = version.id, actor.id, version.sha256, stamp_text(actor, now)
     db.session.commit()
     files = store()
-    scratch = files.scratch()
-    try:
-        target = scratch / "stamped.pdf"
-        try:
-            answer = reader_pool.run({"command": "stamp", "source": str(files.path(source_digest)),
-                                      "target": str(target), "text": text})
-        except WorkerFailed:
-            answer = {"refused": "worker_failed"}
-        if answer.get("refused"):
-            # Never fall back to the unstamped file: a confidential copy must name its reader.
-            log.error("stamping version %s failed: %s", version_id, answer)
-            raise Unavailable(_l("The copy for you could not be prepared. Please try again."),
-                              code="stamp_failed")
+    # A refusal is an error, never a fallback to the unstamped file: a confidential copy must name its reader.
+    with _made_by_reader_pool({"command": "stamp", "source": str(files.path(source_digest)), "text": text},
+                              _l("The copy for you could not be prepared. Please try again."), "stamp_failed",
+                              f"stamping version {version_id}") as target:
         digest = files.put_file(target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     existing = db.session.scalar(select(StampedCopy).where(StampedCopy.version_id == version_id,
                                                            StampedCopy.user_id == actor_id))
     if existing is not None and store().exists(existing.sha256):
@@ -299,6 +290,33 @@ def reader_copy(actor: User, document: Document, version: DocumentVersion) -> st
             return db.session.scalar(select(StampedCopy.sha256).where(StampedCopy.version_id == version_id,
                                                                       StampedCopy.user_id == actor_id))
     return digest
+
+
+def annotated_pdf(digest: str, notes: list[dict], document_id: int) -> bytes:
+    """The reader's copy (`digest`, from reader_copy) with `notes` written in as PDF annotations."""
+    with _made_by_reader_pool({"command": "annotate", "source": str(store().path(digest)), "notes": notes},
+                              _l("The annotated copy could not be prepared. Please try again."), "annotate_failed",
+                              f"annotated copy of document {document_id}") as target:
+        return target.read_bytes()
+
+
+@contextmanager
+def _made_by_reader_pool(job: dict, failure, code: str, what: str) -> Iterator[Path]:
+    """Run `job` in a warm PDF child with a scratch file as its "target" and yield that file (removed
+    afterwards); a refusal or a failed child is logged and raised as Unavailable(failure, code)."""
+    scratch = store().scratch()
+    try:
+        target = scratch / "out.pdf"
+        try:
+            answer = reader_pool.run({**job, "target": str(target)})
+        except WorkerFailed:
+            answer = {"refused": "worker_failed"}
+        if answer.get("refused"):
+            log.error("%s failed: %s", what, answer)
+            raise Unavailable(failure, code=code)
+        yield target
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def record_access(actor: User, document: Document, version: DocumentVersion, how: str) -> None:
