@@ -1,4 +1,6 @@
-"""The JSON API under /api/v1: authentication, JSON parsing and the documented error shape."""
+"""The JSON API under /api/v1: authentication, JSON parsing, the documented error shape, and the unit of
+work: the caller is resolved once into a real User (`caller()`), and the request's transaction is
+committed here when the answer is a success and rolled back otherwise; routes never commit."""
 from __future__ import annotations
 
 import logging
@@ -32,6 +34,7 @@ def error_response(status: int, code: str, message, field: str | None = None):
 def authenticate_and_check_csrf():
     """Bearer-token calls need no CSRF token; calls riding on the browser session do."""
     if request.endpoint in PUBLIC_ENDPOINTS:
+        g.caller = None
         return None
     if bearer_token() and not getattr(g, "auth_via_token", False) and not current_user.is_authenticated:
         raise NotAuthenticated(_l("The token is invalid, expired or revoked."), code="invalid_token")
@@ -39,7 +42,23 @@ def authenticate_and_check_csrf():
         raise NotAuthenticated(_l("Please log in to continue."))
     if request.method in UNSAFE_METHODS and not getattr(g, "auth_via_token", False):
         csrf.protect()
+    g.caller = current_user._get_current_object()
     return None
+
+
+def caller():
+    """Who calls, as a real User (never Flask-Login's proxy, which names whoever asks where it is read)."""
+    return g.caller
+
+
+@api_bp.after_request
+def finish_unit_of_work(response):
+    """Commit what a successful request did before its answer leaves; roll back anything else."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
 
 
 def json_body() -> dict:
@@ -52,10 +71,6 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise BadInput(_l("The request body must be a JSON object."), code="not_an_object")
     return data
-
-
-def commit():
-    db.session.commit()
 
 
 @api_bp.errorhandler(DomainError)

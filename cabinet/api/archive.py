@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from flask import jsonify, request, send_file
-from flask_login import current_user
 
 from ..services import archive, dossier, meetings
-from . import api_bp, commit
+from . import api_bp, caller
 
 
 def _send(context, mimetype: str, name: str):
     """Send a file the service built in a scratch folder: the open handle outlives the folder's removal."""
     with context as path:
         handle = path.open("rb")
-    commit()  # the export and its confidential reads are on the audit log before the file leaves
     response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -20,21 +18,21 @@ def _send(context, mimetype: str, name: str):
 
 @api_bp.get("/meetings/<int:meeting_id>/dossier.pdf")
 def dossier_pdf(meeting_id):
-    meeting = meetings.get_meeting(current_user, meeting_id)
-    return _send(dossier.dossier_pdf(current_user, meeting), "application/pdf", f"ho-so-cuoc-hop-{meeting.id}.pdf")
+    meeting = meetings.get_meeting(caller(), meeting_id)
+    return _send(dossier.dossier_pdf(caller(), meeting), "application/pdf", f"ho-so-cuoc-hop-{meeting.id}.pdf")
 
 
 @api_bp.get("/meetings/<int:meeting_id>/dossier.zip")
 def dossier_zip(meeting_id):
-    meeting = meetings.get_meeting(current_user, meeting_id)
-    return _send(dossier.dossier_zip(current_user, meeting), "application/zip", f"ho-so-cuoc-hop-{meeting.id}.zip")
+    meeting = meetings.get_meeting(caller(), meeting_id)
+    return _send(dossier.dossier_zip(caller(), meeting), "application/zip", f"ho-so-cuoc-hop-{meeting.id}.zip")
 
 
 @api_bp.get("/archive")
 def search_archive():
     """Closed meetings by words (minutes, documents, agenda), title, body and date range."""
     args = request.args
-    hits, total = archive.search(current_user, q=args.get("q", ""), title=args.get("title", ""),
+    hits, total = archive.search(caller(), q=args.get("q", ""), title=args.get("title", ""),
                                  body_id=args.get("body_id") or None, date_from=args.get("from"),
                                  date_to=args.get("to"), page=args.get("page", 1, type=int))
     return jsonify({"total": total, "page": args.get("page", 1, type=int), "page_size": archive.PAGE_SIZE,

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_login import current_user
 
 from ..extensions import db
 from ..services import audit
 from ..services.permissions import require
-from . import api_bp
+from . import api_bp, caller
 
 
 @api_bp.get("/audit")
@@ -16,7 +15,7 @@ def list_audit():
     `before_id` to page on; `next_before_id` is null on the last page."""
     args = request.args
     limit = args.get("limit") or audit.PAGE_SIZE
-    entries = audit.list_entries(current_user, meeting_id=args.get("meeting_id"), actor_id=args.get("actor_id"),
+    entries = audit.list_entries(caller(), meeting_id=args.get("meeting_id"), actor_id=args.get("actor_id"),
                                  action=args.get("action"), date_from=args.get("from"), date_to=args.get("to"),
                                  before_id=args.get("before_id"), limit=limit)
     more = len(entries) == int(limit) and entries[-1].id > 1
@@ -27,5 +26,5 @@ def list_audit():
 @api_bp.get("/audit/verify")
 def verify_audit():
     """Recompute the whole chain: {ok, checked, first_broken: {id, reason} | null, head}."""
-    require(current_user, "audit.view")
+    require(caller(), "audit.view")
     return jsonify(audit.verify_chain(db.session))

@@ -1,14 +1,12 @@
 """Tokens and the current user."""
 from flask import current_app, jsonify
-from flask_login import current_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..security import bearer_token
-from ..extensions import db
 from ..services import accounts, audit
 from ..services.errors import NotAuthenticated
-from . import api_bp, commit, json_body
-from .serializers import user_json
+from . import api_bp, caller, json_body
+from ..presentation.json import user_json
 
 
 def _login_key() -> str:
@@ -30,12 +28,11 @@ def issue_token():
         user = accounts.authenticate(data.get("username"), data.get("password"))
     except NotAuthenticated as err:
         audit.record_login_failure(db.session, data.get("username"), err.code)
-        commit()  # the refusal rolls the request back: the entry is committed first
+        db.session.commit()  # the refusal rolls the request back: the entry is committed first
         raise
     audit.record_login(db.session, user, via="token")
     token = accounts.issue_token(user, days=current_app.config["API_TOKEN_DAYS"],
                                  label=str(data.get("label") or "api")[:100])
-    commit()
     return jsonify({"token": token, "user": user_json(user)}), 201
 
 
@@ -45,11 +42,10 @@ def revoke_token():
     raw = bearer_token()
     if raw:
         accounts.revoke_token(raw)
-        audit.record_logout(db.session, current_user._get_current_object(), via="token")
-        commit()
+        audit.record_logout(db.session, caller(), via="token")
     return "", 204
 
 
 @api_bp.get("/me")
 def me():
-    return jsonify(user_json(current_user))
+    return jsonify(user_json(caller()))

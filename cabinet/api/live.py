@@ -1,23 +1,21 @@
 """The live session over REST: check-in, the current item, presenter mode, speakers and polls.
 The same service functions answer the Socket.IO events in realtime/events.py."""
 from flask import jsonify
-from flask_login import current_user
 
 from ..services import ballot_box, live, meetings, polls, speakers
-from . import api_bp, commit, json_body
-from .serializers import state_json
+from . import api_bp, caller, json_body
+from ..presentation.json import state_json
 
 
 def _meeting(meeting_id):
-    return meetings.get_meeting(current_user, meeting_id)
+    return meetings.get_meeting(caller(), meeting_id)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/checkin")
 def check_in(meeting_id):
     data = json_body()
-    summary = live.check_in(current_user, _meeting(meeting_id), data.get("user_id"), data.get("mode", "room"),
+    summary = live.check_in(caller(), _meeting(meeting_id), data.get("user_id"), data.get("mode", "room"),
                             data.get("reason", ""))
-    commit()
     return jsonify(summary)
 
 
@@ -33,16 +31,14 @@ def attendance(meeting_id):
 def move_current_item(meeting_id):
     data = json_body()
     meeting = _meeting(meeting_id)
-    live.move_current_item(current_user, meeting, data.get("item_id"))
-    commit()
-    return jsonify(state_json(current_user, meeting))
+    live.move_current_item(caller(), meeting, data.get("item_id"))
+    return jsonify(state_json(caller(), meeting))
 
 
 @api_bp.post("/meetings/<int:meeting_id>/present")
 def present_page(meeting_id):
     data = json_body()
-    state = live.present_page(current_user, _meeting(meeting_id), data.get("document_id"), data.get("page"))
-    commit()
+    state = live.present_page(caller(), _meeting(meeting_id), data.get("document_id"), data.get("page"))
     return jsonify({"document_id": state.presenting_document_id, "page": state.presenting_page})
 
 
@@ -50,62 +46,56 @@ def present_page(meeting_id):
 def request_floor(meeting_id):
     data = json_body()
     meeting = _meeting(meeting_id)
-    row = speakers.request_floor(current_user, meeting, data.get("kind", "speech"))
-    commit()
+    row = speakers.request_floor(caller(), meeting, data.get("kind", "speech"))
     return jsonify({"id": row.id, **speakers.speakers_json(meeting)}), 201
 
 
 @api_bp.delete("/speakers/<int:request_id>")
 def withdraw_request(request_id):
-    speakers.withdraw(current_user, speakers.get_request(current_user, request_id))
-    commit()
+    speakers.withdraw(caller(), speakers.get_request(caller(), request_id))
     return "", 204
 
 
 @api_bp.post("/speakers/<int:request_id>/grant")
 def grant_floor(request_id):
     data = json_body()
-    row = speakers.grant(current_user, speakers.get_request(current_user, request_id), data.get("seconds"))
-    commit()
+    row = speakers.grant(caller(), speakers.get_request(caller(), request_id), data.get("seconds"))
     return jsonify(speakers.speakers_json(row.meeting))
 
 
 @api_bp.post("/speakers/<int:request_id>/finish")
 def finish_turn(request_id):
-    row = speakers.get_request(current_user, request_id)
-    speakers.finish(current_user, row)
-    commit()
+    row = speakers.get_request(caller(), request_id)
+    speakers.finish(caller(), row)
     return jsonify(speakers.speakers_json(row.meeting))
 
 
 @api_bp.get("/meetings/<int:meeting_id>/polls")
 def list_polls(meeting_id):
-    items = polls.list_polls(current_user, _meeting(meeting_id))
-    return jsonify({"items": [polls.poll_json(p, current_user) for p in items]})
+    items = polls.list_polls(caller(), _meeting(meeting_id))
+    return jsonify({"items": [polls.poll_json(p, caller()) for p in items]})
 
 
 @api_bp.post("/meetings/<int:meeting_id>/polls")
 def create_poll(meeting_id):
-    poll = polls.create_poll(current_user, _meeting(meeting_id), json_body())
-    commit()
-    return jsonify(polls.poll_json(poll, current_user)), 201
+    poll = polls.create_poll(caller(), _meeting(meeting_id), json_body())
+    return jsonify(polls.poll_json(poll, caller())), 201
 
 
 @api_bp.get("/polls/<int:poll_id>")
 def get_poll(poll_id):
-    return jsonify(polls.poll_json(polls.get_poll(current_user, poll_id), current_user))
+    return jsonify(polls.poll_json(polls.get_poll(caller(), poll_id), caller()))
 
 
 @api_bp.post("/polls/<int:poll_id>/<any(open, close):action>")
 def move_poll(poll_id, action):
-    poll = polls.get_poll(current_user, poll_id)
-    (polls.open_poll if action == "open" else polls.close_poll)(current_user, poll)
-    commit()
-    return jsonify(polls.poll_json(poll, current_user))
+    poll = polls.get_poll(caller(), poll_id)
+    (polls.open_poll if action == "open" else polls.close_poll)(caller(), poll)
+    return jsonify(polls.poll_json(poll, caller()))
 
 
 @api_bp.post("/polls/<int:poll_id>/ballots")
 def cast_ballot(poll_id):
     data = json_body()
-    receipt = ballot_box.cast(current_user, poll_id, data.get("option"), data.get("key"))  # committed
+    receipt = ballot_box.cast(caller(), poll_id, data.get("option"), data.get("key"))  # committed
     return jsonify({"receipt": receipt}), 201

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from ..extensions import limiter
 from ..services import meetings, minutes, minutes_signing
 from ..services.errors import BadInput, NotFound
 from ..services.permissions import may
-from . import api_bp, commit, json_body
+from . import api_bp, caller, json_body
 
 
 def minutes_json(actor, record) -> dict:
@@ -35,64 +34,59 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @api_bp.post("/meetings/<int:meeting_id>/minutes")
 def generate_minutes(meeting_id):
-    record = minutes.generate_minutes(current_user, meetings.get_meeting(current_user, meeting_id))
-    commit()
-    return jsonify(minutes_json(current_user, record)), 201
+    record = minutes.generate_minutes(caller(), meetings.get_meeting(caller(), meeting_id))
+    return jsonify(minutes_json(caller(), record)), 201
 
 
 @api_bp.get("/meetings/<int:meeting_id>/minutes")
 def minutes_of_meeting(meeting_id):
-    meeting = meetings.get_meeting(current_user, meeting_id)
+    meeting = meetings.get_meeting(caller(), meeting_id)
     record = minutes.minutes_of(meeting)
     if record is None:
         raise NotFound(_l("This meeting has no minutes yet."), code="minutes_not_found")
-    return jsonify(minutes_json(current_user, minutes.get_minutes(current_user, record.id)))
+    return jsonify(minutes_json(caller(), minutes.get_minutes(caller(), record.id)))
 
 
 @api_bp.get("/minutes/<int:minutes_id>")
 def get_minutes(minutes_id):
-    return jsonify(minutes_json(current_user, minutes.get_minutes(current_user, minutes_id)))
+    return jsonify(minutes_json(caller(), minutes.get_minutes(caller(), minutes_id)))
 
 
 @api_bp.put("/minutes/<int:minutes_id>")
 def edit_minutes(minutes_id):
     data = json_body()
-    record = minutes.get_minutes(current_user, minutes_id)
-    minutes.edit_minutes(current_user, record, data, data.get("base_revision"))
-    commit()
-    return jsonify(minutes_json(current_user, record))
+    record = minutes.get_minutes(caller(), minutes_id)
+    minutes.edit_minutes(caller(), record, data, data.get("base_revision"))
+    return jsonify(minutes_json(caller(), record))
 
 
 @api_bp.post("/minutes/<int:minutes_id>/restore")
 def restore_revision(minutes_id):
-    record = minutes.get_minutes(current_user, minutes_id)
-    minutes.restore_revision(current_user, record, json_body().get("revision"))
-    commit()
-    return jsonify(minutes_json(current_user, record))
+    record = minutes.get_minutes(caller(), minutes_id)
+    minutes.restore_revision(caller(), record, json_body().get("revision"))
+    return jsonify(minutes_json(caller(), record))
 
 
 @api_bp.post("/minutes/<int:minutes_id>/correction")
 def open_correction(minutes_id):
-    record = minutes.get_minutes(current_user, minutes_id)
-    minutes.open_correction(current_user, record, json_body().get("reason"))
-    commit()
-    return jsonify(minutes_json(current_user, record))
+    record = minutes.get_minutes(caller(), minutes_id)
+    minutes.open_correction(caller(), record, json_body().get("reason"))
+    return jsonify(minutes_json(caller(), record))
 
 
 @api_bp.post("/minutes/<int:minutes_id>/sign")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{current_user.get_id()}",
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{caller().get_id()}",
                deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
 def sign_minutes(minutes_id):
-    record = minutes.get_minutes(current_user, minutes_id)
-    minutes_signing.sign_minutes(current_user, record, json_body().get("passphrase"))
-    commit()
-    return jsonify(minutes_json(current_user, record))
+    record = minutes.get_minutes(caller(), minutes_id)
+    minutes_signing.sign_minutes(caller(), record, json_body().get("passphrase"))
+    return jsonify(minutes_json(caller(), record))
 
 
 @api_bp.get("/minutes/<int:minutes_id>/pdf")
 def minutes_pdf(minutes_id):
     """The signed file once anyone signed; before that a fresh rendering marked as a draft."""
-    record = minutes.get_minutes(current_user, minutes_id)
+    record = minutes.get_minutes(caller(), minutes_id)
     signed = minutes_signing.signed_pdf(record)
     if signed is not None:
         return _pdf(signed, f"bien-ban-{record.meeting_id}-r{record.current.number}.pdf")
@@ -103,9 +97,9 @@ def minutes_pdf(minutes_id):
 @api_bp.post("/minutes/<int:minutes_id>/preview")
 def preview_minutes(minutes_id):
     """The PDF of unsaved edits (the editor's live preview); nothing is stored."""
-    record = minutes.get_minutes(current_user, minutes_id)
+    record = minutes.get_minutes(caller(), minutes_id)
     data = json_body()
-    revision = minutes.preview_revision(current_user, record, data)
+    revision = minutes.preview_revision(caller(), record, data)
     pdf, _layout = minutes.render_pdf(revision, draft=True)
     return _pdf(pdf, "preview.pdf")
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from sqlalchemy.orm import joinedload
 
-from ..api.serializers import state_json
+from ..presentation.json import state_json
 from ..extensions import db, socketio
 from ..services import accounts, audit, ballot_box, live, meetings, speakers
 from ..services.errors import Conflict, DomainError, NotAuthenticated
@@ -25,10 +25,12 @@ def _fresh_identity() -> None:
     g.pop("_login_user", None)
 
 
-def _actor():
+def _actor() -> accounts.User:
+    """Who sends this event, as a real User: never Flask-Login's proxy, which a service, the ballot box's
+    writer or another greenlet would read as whoever *they* serve."""
     _fresh_identity()
     if current_user and current_user.is_authenticated:
-        return audit.set_actor(current_user)  # the audit log's actor for this event
+        return audit.set_actor(current_user._get_current_object())  # the audit log's actor for this event
     user_id = _users.get(request.sid)
     user = db.session.get(accounts.User, user_id, options=[joinedload(accounts.User.role_rows)]) \
         if user_id else None  # one query with the roles: every ballot of a vote storm asks

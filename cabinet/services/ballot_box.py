@@ -34,6 +34,7 @@ WAIT_LIMIT = 20.0  # seconds a caller waits for the writer (a database that stop
 @dataclass(eq=False)
 class _Waiting:
     poll_id: int
+    voter_id: int  # read in the caller's own context: the writer never asks the actor who it is
     request: polls.BallotRequest
     woken: threading.Event = field(default_factory=threading.Event)
     answer: object = None  # the receipt, or the exception to raise
@@ -48,11 +49,14 @@ _writing = False
 
 def cast(actor: User, poll_id, option, key=None) -> str:
     """Cast the actor's ballot and return its receipt once it is committed, or raise its refusal (the
-    same answers as polls.cast_ballot)."""
+    same answers as polls.cast_ballot). `actor` must be a real User: the writer reads it in another
+    context, where Flask-Login's `current_user` proxy would name whoever the writer is serving."""
     global _writing
+    if type(actor) is not User:  # noqa: E721 — isinstance() is fooled by a proxy
+        raise TypeError(f"ballot_box.cast needs a User, not {type(actor).__name__}")
     if not isinstance(poll_id, int) or isinstance(poll_id, bool):
         raise NotFound(_l("Poll not found."), code="poll_not_found")
-    mine = _Waiting(poll_id, polls.BallotRequest(actor, option, key, audit.acting_address()))
+    mine = _Waiting(poll_id, actor.id, polls.BallotRequest(actor, option, key, audit.acting_address()))
     actor.roles, actor.full_name  # what the writer reads of the actor: loaded now, by its own session
     _give_back_connection()
     with _lock:
@@ -128,7 +132,7 @@ def _take() -> list[_Waiting]:
     """Up to MAX_BATCH waiting ballots, the first of each voter per poll; the rest stay queued in order."""
     batch, seen, rest = [], set(), []
     for waiting in _queue:
-        voter = (waiting.poll_id, waiting.request.actor.id)
+        voter = (waiting.poll_id, waiting.voter_id)
         if voter in seen or len(batch) == MAX_BATCH:
             rest.append(waiting)
         else:

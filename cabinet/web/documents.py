@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, url_for
 from flask_login import login_required
 
-from ..api.serializers import document_json
+from ..presentation.json import document_json
 from ..security import CONTENT_SECURITY_POLICY
 from ..services import documents
 from .helpers import actor

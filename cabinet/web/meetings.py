@@ -13,8 +13,8 @@ from flask_login import login_required
 
 from ..models.types import utcnow
 from ..services import agenda, bodies, documents, meetings, participants
-from ..api.meetings import calendar_response
-from ..api.serializers import document_json
+from ..presentation.calendar import calendar_response
+from ..presentation.json import document_json
 from ..services.meetings import MODE_LABELS
 from ..services.permissions import may, require
 from .helpers import actor, attempt, error_context, form_optional, form_text, local_input, register_filters
@@ -185,7 +185,7 @@ def rsvp(meeting_id):
 @meetings_bp.get("/<int:meeting_id>/calendar.ics")
 def calendar_file(meeting_id):
     """The same invitation file as GET /api/v1/meetings/<id>/calendar.ics."""
-    return calendar_response(meetings.get_meeting(actor(), meeting_id))
+    return calendar_response(actor(), meetings.get_meeting(actor(), meeting_id))
 
 
 from . import agenda as _agenda_pages, participants as _participant_pages  # noqa: E402,F401  (routes)

@@ -92,7 +92,7 @@ def _cast_in_threads(app, poll_id, ballots):
         with app.app_context():
             try:
                 answers[index] = ballot_box.cast(db.session.get(User, user_id), poll_id, option, key)
-            except DomainError as err:
+            except Exception as err:  # a refusal, or the database failing under the writer
                 answers[index] = err
 
     threads = [threading.Thread(target=vote, args=(i, *b)) for i, b in enumerate(ballots)]
@@ -180,3 +180,54 @@ def test_the_box_refuses_what_is_not_a_poll(app, council):
     with pytest.raises(NotFound) as missing:
         ballot_box.cast(db.session.get(User, member.id), 999999, "Tán thành")
     assert missing.value.code == "poll_not_found"
+
+
+def test_the_box_refuses_a_proxy_for_the_voter(app, council):
+    """Flask-Login's current_user names whoever asks where it is read; in the writer's context that is
+    another voter. The box takes real users only."""
+    from flask_login import current_user, login_user
+    member = council["members"][0]
+    poll = _open_poll(council, secret=False)
+    with app.test_request_context("/"):
+        login_user(member)
+        with pytest.raises(TypeError):
+            ballot_box.cast(current_user, poll.id, "Tán thành")
+    assert db.session.scalar(select(func.count()).select_from(BallotParticipation)) == 0
+
+
+def test_a_writer_that_fails_mid_batch_leaves_nothing_stuck(app, council):
+    """The database fails under the writer while ballots of two polls wait (one write fails): every caller
+    is answered, the box is free again, and the same ballots sent again are each counted once."""
+    from sqlalchemy import event
+    members, chair = council["members"], council["chair"]
+    poll = _open_poll(council, secret=False)
+    voters = [chair, *members[:-1]]
+    ballots = [(p.id, "Tán thành", f"key-{p.id}") for p in voters]
+    failures = []
+
+    def fail_once(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO BALLOT_PARTICIPATIONS") and not failures:
+            failures.append(statement)
+            raise RuntimeError("disk I/O error (injected)")
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", fail_once)
+    try:
+        polls._locked(poll)  # hold the poll so that the callers pile up into one batch
+        threads, answers = _cast_in_threads(app, poll.id, ballots)
+        time.sleep(0.5)
+        db.session.commit()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_once)
+    assert failures, "the injected failure happened"
+    assert len(answers) == len(ballots) and not any(t.is_alive() for t in threads), "every caller answered"
+    assert not ballot_box._writing and not ballot_box._queue, "nobody is left writing or waiting"
+    lost = [ballots[i] for i, a in answers.items() if not isinstance(a, str)]
+    assert lost and all(isinstance(answers[i], Exception) for i in answers if not isinstance(answers[i], str))
+    threads, again = _cast_in_threads(app, poll.id, ballots)
+    for thread in threads:
+        thread.join(60)
+    assert all(isinstance(a, str) for a in again.values()), again
+    assert db.session.scalar(select(func.count()).select_from(BallotParticipation)) == len(voters)

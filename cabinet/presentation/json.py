@@ -1,6 +1,8 @@
 """Domain objects to the JSON shapes of API.md (shared by REST and Socket.IO)."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from ..extensions import db
 from ..models import AgendaItem, Body, LiveState, Meeting, Participant, Poll, User
 from ..services import documents, live, polls, speakers
@@ -11,7 +13,8 @@ from ..services.permissions import may
 
 
 def iso(value):
-    return value.isoformat() if value else None
+    """An instant in UTC, as stored (what the caller sent may carry another offset until it is reloaded)."""
+    return value.astimezone(timezone.utc).isoformat() if value else None
 
 
 def user_json(user: User) -> dict:
