@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .data_folder import lock_down
+
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -103,4 +105,5 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(data_dir)
     Path(config["FILES_DIR"]).mkdir(parents=True, exist_ok=True)
+    lock_down(data_dir, config["SQLALCHEMY_DATABASE_URI"])
     return config

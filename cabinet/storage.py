@@ -51,7 +51,7 @@ class FileStore:
                     tmp.write(chunk)
             os.replace(tmp.name, target)
             source.unlink(missing_ok=True)
-        target.chmod(0o440)
+        target.chmod(0o400)
         return digest
 
     def put_bytes(self, data: bytes) -> str:
@@ -62,7 +62,7 @@ class FileStore:
             with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
                 tmp.write(data)
             os.replace(tmp.name, target)
-            target.chmod(0o440)
+            target.chmod(0o400)
         return digest
 
     def scratch(self) -> Path:

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from .live import (DEFAULT_OPTIONS, MAJORITY_RULES, SPEAKER_KINDS, BallotParticipation, LiveState, NamedBallot,
-                   Poll, PollTally, SpeakerRequest)
+                   Poll, PollTally, SealedBallot, SpeakerRequest)
 from .meetings import (ATTENDANCE_STATES, MEETING_MODES, MEETING_ROLES, MEETING_STATUSES, RSVP_STATES, VOTING_ROLES,
                        AgendaItem, Meeting, Participant)
 from .documents import (ANNOTATION_KINDS, DOCUMENT_ACCESS, Annotation, Document, DocumentRead, DocumentReader,
@@ -12,7 +12,7 @@ from .users import GLOBAL_ROLES, ApiToken, Body, BodyMember, User, UserRole
 
 __all__ = [
     "ATTENDANCE_STATES", "BallotParticipation", "DEFAULT_OPTIONS", "LiveState", "MAJORITY_RULES", "NamedBallot",
-    "Poll", "PollTally", "SPEAKER_KINDS", "SpeakerRequest",
+    "Poll", "PollTally", "SealedBallot", "SPEAKER_KINDS", "SpeakerRequest",
     "ANNOTATION_KINDS", "Annotation", "DOCUMENT_ACCESS", "Document", "DocumentRead", "DocumentReader",
     "DocumentVersion", "StampedCopy",
     "AgendaItem", "ApiToken", "Body", "BodyMember", "GLOBAL_ROLES", "MEETING_MODES", "MEETING_ROLES",

@@ -1,14 +1,16 @@
 """The live session: where the meeting is, who speaks, and the votes (biểu quyết).
 
-Secret ballots keep no per-ballot row at all: a participation row says *that* someone voted (so nobody
-votes twice) and a per-option counter says *how many* chose what; the two are written in one
-transaction, and no column, row order or timestamp links a voter to a choice.
+A secret ballot is a participation row that says *that* someone voted (so nobody votes twice) and a
+sealed ballot that says what, encrypted under the poll's key, which is never in the database. Both are
+written in one transaction — so the database, its WAL or PostgreSQL's xmin tie a voter to a ciphertext,
+and nothing more. The per-option counts of a secret poll move once, when the sum is decrypted at close.
+(See docs/SECRET_BALLOT.md for the threat model.)
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -73,13 +75,16 @@ class Poll(db.Model):
     members_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     present_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # A secret poll's public key (the private one is a file of the data folder until the poll is counted).
+    seal_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     meeting: Mapped[Meeting] = relationship()
     tallies: Mapped[list[PollTally]] = relationship(cascade="all, delete-orphan", order_by="PollTally.position")
 
 
 class PollTally(db.Model):
-    """How many ballots chose one option; incremented in the same transaction as the participation."""
+    """How many ballots chose one option: moved with each named ballot; for a secret poll, set once at close
+    from the decrypted sum of its sealed ballots."""
 
     __tablename__ = "poll_tallies"
 
@@ -99,6 +104,17 @@ class BallotParticipation(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
     receipt: Mapped[str] = mapped_column(String(64))
+
+
+class SealedBallot(db.Model):
+    """A secret ballot's choice, encrypted under the poll's key (services/sealing.py), with the receipt code
+    its voter was given. No voter, no time and no sequence number: the key is (poll, code)."""
+
+    __tablename__ = "sealed_ballots"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class NamedBallot(db.Model):

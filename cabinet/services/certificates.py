@@ -65,7 +65,7 @@ def _locked():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
+def _write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write atomically (temp file + rename), so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -1,12 +1,14 @@
 """Electronic voting (biểu quyết): polls with statutory majorities, named or secret ballots.
 
 A ballot is counted exactly once: one participation row per voter and poll (unique in the database),
-written in the same transaction as the counter it increments; the poll row is locked while a ballot is
-cast or the poll closed, so a close racing the last ballots neither loses nor double-counts one.
-Secret polls keep counts only (see models/live.py).
+written in the same transaction as the choice (a named ballot and its counter, or a sealed ballot); the
+poll row is locked while a ballot is cast or the poll closed, so a close racing the last ballots neither
+loses nor double-counts one. A secret poll's choices are sealed under its key and only their sum is ever
+decrypted, at close (sealing.py, poll_keys.py, models/live.py).
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from collections import Counter
@@ -20,17 +22,18 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, BallotParticipation, Meeting, NamedBallot,
-                      Poll, PollTally, User)
+                      Poll, PollTally, SealedBallot, User)
 from ..models.types import utcnow
 from ..realtime import progress
 from ..realtime.publish import after_commit, announce_unnumbered, publish
-from . import audit
+from . import audit, poll_keys, sealing
 from . import validation as v
-from .errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from .errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable
 from .live import ensure_live, voting_counts
 from .meetings import ensure_editable
 from .permissions import require
 
+log = logging.getLogger(__name__)
 MAJORITY_LABELS = {"simple": _l("More than half of the votes cast"),
                    "present": _l("More than half of the members present"),
                    "all": _l("More than half of all members"),
@@ -96,6 +99,8 @@ def open_poll(actor: User, poll: Poll) -> Poll:
     if db.session.scalar(select(Poll.id).where(Poll.meeting_id == meeting.id, Poll.status == "open")):
         raise Conflict(_l("Another poll is open; close it first."), code="other_poll_open")
     poll.status, poll.opened_at = "open", utcnow()
+    if poll.secret:
+        poll.seal_key = poll_keys.create(poll.id)
     db.session.flush()
     publish(db.session, meeting, "poll.opened", {"poll": poll_json(poll)})
     return poll
@@ -190,6 +195,7 @@ def _record_new(poll: Poll, requests: list[BallotRequest], keys: dict, receipts:
     No savepoint: SQLite's driver would commit the participations apart from the counts. Under the lock a
     second ballot was found above; the unique constraint is the last line of defence, and then nothing of
     this transaction has been written yet."""
+    private = poll_keys.private_key(poll.id, poll.seal_key) if poll.seal_key else None
     try:
         db.session.execute(insert(BallotParticipation), [
             {"poll_id": poll.id, "user_id": requests[i].actor.id, "key": keys[i], "receipt": receipts[i]}
@@ -197,8 +203,13 @@ def _record_new(poll: Poll, requests: list[BallotRequest], keys: dict, receipts:
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_l("You have already voted in this poll."), code="already_voted")
-    for position, count in Counter(admitted.values()).items():
-        _count(poll, position, count)
+    if private is not None:  # a secret poll: the choices sealed, in an order that says nothing
+        sealed = [{"poll_id": poll.id, "code": receipts[i], "sealed": sealing.seal(private, position, len(poll.options))}
+                  for i, position in admitted.items()]
+        db.session.execute(insert(SealedBallot), sorted(sealed, key=lambda row: row["code"]))
+    else:
+        for position, count in Counter(admitted.values()).items():
+            _count(poll, position, count)
     if not poll.secret:
         db.session.execute(insert(NamedBallot), [
             {"poll_id": poll.id, "user_id": requests[i].actor.id, "position": position}
@@ -241,6 +252,8 @@ def close_poll(actor: User, poll: Poll) -> Poll:
         raise Conflict(_l("Only an open poll can be closed."), code="poll_not_open")
     for tally in poll.tallies:
         db.session.refresh(tally)
+    if poll.seal_key:
+        _open_the_sum(poll)
     poll.status, poll.closed_at = "closed", utcnow()
     counts = voting_counts(meeting)
     poll.members_total = sum(counts.values())
@@ -254,6 +267,26 @@ def close_poll(actor: User, poll: Poll) -> Poll:
     publish(db.session, meeting, "poll.closed", {"poll": payload, "results": payload["results"],
                                                  "passed": poll.passed})
     return poll
+
+
+def _open_the_sum(poll: Poll) -> None:
+    """Count a secret poll: add its sealed ballots up, decrypt the sums (the only decryption ever made)
+    and forget the key once that is committed. The counts must account for every participation."""
+    sealed = list(db.session.scalars(select(SealedBallot.sealed).where(SealedBallot.poll_id == poll.id)))
+    private = poll_keys.private_key(poll.id, poll.seal_key)
+    try:
+        counts = sealing.open_sums(private, sealing.add_up(sealed, len(poll.options)), len(sealed))
+    except sealing.SealError:
+        log.exception("the sealed ballots of poll %s do not decrypt", poll.id)
+        counts = []
+    if sum(counts) != len(sealed) or len(sealed) != cast_count(poll):
+        log.error("poll %s: sealed ballots %s, decrypted %s, participations %s", poll.id, len(sealed), counts,
+                  cast_count(poll))
+        raise Unavailable(_l("The sealed ballots do not add up; the poll stays open. Tell the administrator."),
+                          code="ballots_do_not_add_up")
+    for tally, count in zip(poll.tallies, counts):
+        tally.count = count
+    after_commit(db.session, lambda: poll_keys.discard(poll.id))
 
 
 def decide(majority: str, counts: list[int], members: int, present: int) -> bool:

@@ -173,12 +173,20 @@ def test_secret_ballots_cannot_be_linked_to_voters(session):
     tally_columns = {c["name"] for c in inspect(db.engine).get_columns("poll_tallies")}
     assert participation_columns == {"id", "poll_id", "user_id", "key", "receipt"}, "no choice, no time"
     assert tally_columns == {"poll_id", "position", "count"}, "no voter, no time, no order of ballots"
+    sealed_columns = {c["name"] for c in inspect(db.engine).get_columns("sealed_ballots")}
+    assert sealed_columns == {"poll_id", "code", "sealed"}, "no voter, no time, no sequence"
     assert db.session.query(BallotParticipation).filter_by(poll_id=poll.id).count() == 6
-    assert [t.count for t in db.session.query(PollTally).filter_by(poll_id=poll.id).order_by(PollTally.position)] \
-        == [3, 3, 0]
-    from cabinet.models import NamedBallot
+
+    def counts():
+        return [t.count for t in db.session.query(PollTally).filter_by(poll_id=poll.id).order_by(PollTally.position)]
+    assert counts() == [0, 0, 0], "the counts do not move while the poll is open"
+    from cabinet.models import NamedBallot, SealedBallot
     assert db.session.query(NamedBallot).filter_by(poll_id=poll.id).count() == 0
+    sealed = [s.sealed for s in db.session.query(SealedBallot).filter_by(poll_id=poll.id)]
+    assert len(sealed) == 6 and len(set(sealed)) == 6, "equal choices, unrelated ciphertexts"
     polls.close_poll(chair, poll)
+    db.session.commit()
+    assert counts() == [3, 3, 0], "the decrypted sum"
     assert "ballots" not in polls.poll_json(poll)
 
 

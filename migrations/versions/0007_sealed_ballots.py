@@ -1,0 +1,29 @@
+"""sealed ballots: a secret poll's choices encrypted under its key (never linkable from the database)
+
+Revision ID: 0007_sealed_ballots
+Revises: 0006_archive
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0007_sealed_ballots'
+down_revision = '0006_archive'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column('polls', sa.Column('seal_key', sa.LargeBinary(), nullable=True))
+    op.create_table('sealed_ballots',
+    sa.Column('poll_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('sealed', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['poll_id'], ['polls.id'], name=op.f('fk_sealed_ballots_poll_id_polls'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('poll_id', 'code', name=op.f('pk_sealed_ballots'))
+    )
+
+
+def downgrade():
+    op.drop_table('sealed_ballots')
+    with op.batch_alter_table('polls', schema=None) as batch_op:
+        batch_op.drop_column('seal_key')
