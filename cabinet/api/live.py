@@ -3,6 +3,7 @@ The same service functions answer the Socket.IO events in realtime/events.py."""
 from flask import jsonify
 
 from ..services import ballot_box, live, meetings, polls, speakers
+from ..presentation.polls import poll_json, receipts_json
 from . import api_bp, caller, json_body
 from ..presentation.json import state_json
 
@@ -73,25 +74,30 @@ def finish_turn(request_id):
 @api_bp.get("/meetings/<int:meeting_id>/polls")
 def list_polls(meeting_id):
     items = polls.list_polls(caller(), _meeting(meeting_id))
-    return jsonify({"items": [polls.poll_json(p, caller()) for p in items]})
+    return jsonify({"items": [poll_json(p, caller()) for p in items]})
 
 
 @api_bp.post("/meetings/<int:meeting_id>/polls")
 def create_poll(meeting_id):
     poll = polls.create_poll(caller(), _meeting(meeting_id), json_body())
-    return jsonify(polls.poll_json(poll, caller())), 201
+    return jsonify(poll_json(poll, caller())), 201
 
 
 @api_bp.get("/polls/<int:poll_id>")
 def get_poll(poll_id):
-    return jsonify(polls.poll_json(polls.get_poll(caller(), poll_id), caller()))
+    return jsonify(poll_json(polls.get_poll(caller(), poll_id), caller()))
+
+
+@api_bp.get("/polls/<int:poll_id>/receipts")
+def poll_receipts(poll_id):
+    return jsonify(receipts_json(polls.counted_poll(caller(), poll_id)))
 
 
 @api_bp.post("/polls/<int:poll_id>/<any(open, close):action>")
 def move_poll(poll_id, action):
     poll = polls.get_poll(caller(), poll_id)
     (polls.open_poll if action == "open" else polls.close_poll)(caller(), poll)
-    return jsonify(polls.poll_json(poll, caller()))
+    return jsonify(poll_json(poll, caller()))
 
 
 @api_bp.post("/polls/<int:poll_id>/ballots")

@@ -13,7 +13,7 @@ def _obj(props: dict, required: tuple = ()) -> dict:
     return schema
 
 
-STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+STR, INT, BOOL, NUM = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}
 TIME = {"type": "string", "format": "date-time"}
 SCHEMAS = {
     "Error": _obj({"error": _obj({"code": STR, "message": STR, "field": STR}, ("code", "message"))}),
@@ -92,8 +92,11 @@ SCHEMAS = {
                        "majority": {"enum": ["simple", "present", "all", "two_thirds"]}}, ("question",)),
     "Poll": _obj({"id": INT, "question": STR, "options": {"type": "array", "items": STR}, "secret": BOOL,
                   "majority": STR, "status": {"enum": ["draft", "open", "closed"]}, "cast": INT, "eligible": INT,
-                  "voted": BOOL, "results": {"type": "object"}, "percent_of_members": {"type": "object"},
-                  "passed": BOOL, "ballots": {"type": "array"}}),
+                  "voted": BOOL, "receipt": STR, "results": {"type": "object"},
+                  "percent_of_members": {"type": "object"}, "members_total": INT, "present_total": INT,
+                  "passed": BOOL, "votes_needed": INT, "did_not_vote": INT, "did_not_vote_percent": NUM,
+                  "ballots": {"type": "array"}, "not_voted": {"type": "array"}}),
+    "Receipts": _obj({"poll_id": INT, "status": STR, "count": INT, "receipts": {"type": "array", "items": STR}}),
     "BallotInput": _obj({"option": STR, "key": STR}, ("option",)),
     "Receipt": _obj({"receipt": STR}),
     "TokenInput": _obj({"username": STR, "password": STR, "label": STR}, ("username", "password")),
@@ -236,7 +239,11 @@ ROUTES = [
     ("get", "/meetings/{meeting_id}/polls", "The meeting's polls", None, 200, _list("Poll"), (404,)),
     ("post", "/meetings/{meeting_id}/polls", "Prepare a poll (chair, secretariat)", "PollInput", 201, "Poll",
      (400, 403, 404, 409, 422)),
-    ("get", "/polls/{poll_id}", "A poll; results once closed", None, 200, "Poll", (404,)),
+    ("get", "/polls/{poll_id}", "A poll; results once closed (rule, votes needed, did not vote; named polls: "
+     "who chose what and who did not vote); the caller's own receipt", None, 200, "Poll", (404,)),
+    ("get", "/polls/{poll_id}/receipts", "The receipt codes of every counted ballot, sorted, once the poll is "
+     "closed: each voter checks theirs is there; a code says nothing of the choice", None, 200, "Receipts",
+     (404, 409)),
     ("post", "/polls/{poll_id}/{action}", "open (draft→open) or close (open→closed, decided by its majority "
      "rule)", None, 200, "Poll", (403, 404, 409)),
     ("post", "/polls/{poll_id}/ballots", "Cast a ballot; the same key again returns the same receipt; second "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event, select
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, object_session, relationship
 
 from ..extensions import db
@@ -32,6 +32,8 @@ class Meeting(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     # The meeting's event counter: every published realtime event takes the next number.
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The quorum ratio the room sat under, frozen when the session starts (the body's may change later).
+    quorum_ratio: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

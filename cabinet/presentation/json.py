@@ -10,6 +10,7 @@ from ..services.agenda import AgendaNode, agenda_tree
 from ..services.documents import last_read_version
 from ..services.errors import NotFound
 from ..services.permissions import may
+from .polls import poll_json
 
 
 def iso(value):
@@ -76,7 +77,7 @@ def state_json(actor: User, meeting: Meeting) -> dict:
     return {"seq": meeting.seq, "status": meeting.status,
             "current_item_id": state.current_item_id if state else None,
             "agenda": agenda_json(actor, meeting), "attendance": live.attendance(meeting),
-            "open_polls": [polls.poll_json(p, actor) for p in open_polls],
+            "open_polls": [poll_json(p, actor) for p in open_polls if may(actor, "poll.view", p)],
             "speakers": speakers.speakers_json(meeting) if meeting.status == "live" else None,
             "presenting": presenting}
 

@@ -55,9 +55,10 @@ def _tick_forever(app) -> None:
 
 
 def progress_message(poll) -> dict:
-    from ..services.polls import cast_count, eligible_count
+    from ..services.live import present_count, voting_counts
+    from ..services.polls import cast_count
     return {"meeting_id": poll.meeting_id, "seq": poll.meeting.seq, "poll_id": poll.id,
-            "cast": cast_count(poll), "eligible": eligible_count(poll.meeting)}
+            "cast": cast_count(poll), "eligible": present_count(voting_counts(poll.meeting))}
 
 
 def send_progress(poll_id: int) -> None:

@@ -11,7 +11,7 @@ from ..realtime.publish import publish
 from . import validation as v
 from .errors import Invalid, NotFound
 from .meetings import ensure_editable
-from .permissions import may, meeting_role, is_secretariat, is_archivist, require
+from .permissions import may, require, sees_confidential
 
 
 @dataclass
@@ -21,12 +21,6 @@ class AgendaNode:
     item: AgendaItem
     number: str
     children: list["AgendaNode"] = field(default_factory=list)
-
-
-def may_see_confidential(actor: User, meeting: Meeting) -> bool:
-    """Guests do not see confidential items; members, chair, secretary, secretariat and archivists do."""
-    return is_secretariat(actor) or is_archivist(actor) or meeting_role(actor, meeting) in (
-        "chair", "secretary", "member")
 
 
 def _siblings(meeting: Meeting, parent_id: int | None, exclude: AgendaItem | None = None) -> list[AgendaItem]:
@@ -41,7 +35,7 @@ def _renumber(items: list[AgendaItem]) -> None:
 
 def agenda_tree(actor: User, meeting: Meeting) -> list[AgendaNode]:
     """The agenda as the actor may see it, numbered 1, 1.1, 1.2, 2 …"""
-    show_confidential = may_see_confidential(actor, meeting)
+    show_confidential = sees_confidential(actor, meeting)
     nodes = []
     for top in _siblings(meeting, None):
         if top.confidential and not show_confidential:
@@ -57,8 +51,7 @@ def agenda_tree(actor: User, meeting: Meeting) -> list[AgendaNode]:
 
 def get_item(actor: User, item_id) -> AgendaItem:
     item = db.session.get(AgendaItem, item_id) if isinstance(item_id, int) else None
-    if item is None or not may(actor, "meeting.view", item.meeting) or (
-            item.confidential and not may_see_confidential(actor, item.meeting)):
+    if item is None or not may(actor, "item.view", item):
         raise NotFound(_l("Agenda item not found."), code="agenda_item_not_found")
     return item
 

@@ -1,8 +1,6 @@
 """The running session: attendance and quorum, the current agenda item, presenter mode."""
 from __future__ import annotations
 
-import math
-
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -11,12 +9,12 @@ from sqlalchemy import func, select
 from ..models import VOTING_ROLES, LiveState, Meeting, Participant, User
 from ..models.types import utcnow
 from ..realtime.publish import publish
+from . import rules
 from . import validation as v
 from .errors import Conflict, Invalid, NotAllowed
 from .permissions import require
 
 LIVE = ("live",)
-DEFAULT_QUORUM = 2 / 3  # People's committees and councils sit with at least two thirds of their members
 
 
 def ensure_live(meeting: Meeting) -> None:
@@ -42,13 +40,17 @@ def voting_counts(meeting: Meeting) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
+def present_count(counts: dict[str, int]) -> int:
+    """Voting members present, from voting_counts(): those who may vote now."""
+    return sum(counts.get(state, 0) for state in rules.PRESENT)
+
+
 def attendance(meeting: Meeting) -> dict:
     """Present / expected voting members and whether the quorum is met."""
     counts = voting_counts(meeting)
     expected = sum(counts.values())
-    present = counts.get("room", 0) + counts.get("online", 0)
-    ratio = meeting.body.quorum_ratio if meeting.body is not None else DEFAULT_QUORUM
-    needed = math.ceil(round(ratio * expected, 6))
+    present = present_count(counts)
+    needed = rules.quorum_needed(expected, rules.quorum_ratio(meeting))
     return {"present": present, "expected": expected, "needed": needed,
             "quorum_met": expected > 0 and present >= needed,
             "online": counts.get("online", 0), "absent": counts.get("absent", 0)}

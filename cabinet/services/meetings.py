@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import MEETING_MODES, Meeting, Participant, User
 from ..models.types import utcnow
 from ..realtime.publish import publish
+from . import rules
 from . import validation as v
 from .bodies import get_body
 from .errors import Conflict, Invalid, NotFound
@@ -129,6 +130,8 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     if action == "start" and not any(p.role == "chair" for p in meeting.participants):
         raise Conflict(_l("Invite a chair before starting the session."), code="no_chair")
     meeting.status = target
+    if action == "start" and meeting.quorum_ratio is None:
+        meeting.quorum_ratio = rules.quorum_ratio(meeting)  # as the room sat: later edits of the body leave it
     publish(db.session, meeting, "meeting.status", {"status": target})
     db.session.flush()
     if target == "closed":  # the record is final: make it findable in the archive

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Meeting, Minutes, MinutesRevision, User
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..realtime.publish import publish
+from . import rules
 from . import validation as v
 from .errors import Conflict, Invalid, NotFound, Unavailable
 from .minutes_record import RULE_LABELS, SPEAKER_KIND_LABELS, date_line, local, percent, record_of
@@ -218,8 +219,10 @@ def document_view(content: dict, *, draft: bool) -> dict:
     starts, ends = local(record["meeting"]["starts_at"]), local(record["meeting"]["ends_at"])
     chair = ", ".join(p["name"] for p in record["chair"]) or "…"
     secretary = ", ".join(p["name"] for p in record["secretary"]) or "…"
-    needed_note = "đủ số đại biểu để tiến hành" if attendance["present"] * 3 >= attendance["expected"] * 2 \
-        and attendance["expected"] else "chưa đủ hai phần ba số đại biểu"
+    needed = attendance.get("needed")  # records drawn before the rule was recorded: two thirds
+    needed = needed if needed is not None else rules.quorum_needed(attendance["expected"], rules.DEFAULT_QUORUM)
+    needed_note = f"đủ số đại biểu để tiến hành (cần {needed})" if attendance["expected"] and \
+        attendance["present"] >= needed else f"chưa đủ số đại biểu cần thiết (cần {needed})"
     polls_by_item = {i["item_id"]: i["polls"] for i in record["items"]}
     speakers_by_item = {i["item_id"]: i["speakers"] for i in record["items"]}
     documents_by_item = {i["item_id"]: i["documents"] for i in record["items"]}

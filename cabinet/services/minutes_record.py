@@ -11,6 +11,7 @@ from ..config import DEFAULT_TIMEZONE
 from ..extensions import db
 from ..models import VOTING_ROLES, Document, Meeting, NamedBallot, Poll, SpeakerRequest
 from ..models.types import utcnow
+from . import rules
 
 RECORD_FORMAT = "cabinet.meeting-record/1"
 SPEAKER_KIND_LABELS = {"speech": "phát biểu", "question": "chất vấn"}
@@ -59,7 +60,8 @@ def record_of(meeting: Meeting) -> dict:
         "chair": by_role["chair"], "secretary": by_role["secretary"],
         "attendance": {
             "expected": len(voters),
-            "present": sum(1 for p in voters if p.attendance in ("room", "online")),
+            "present": sum(1 for p in voters if rules.is_present(p.attendance)),
+            "needed": rules.quorum_needed(len(voters), rules.quorum_ratio(meeting)),
             "room": sum(1 for p in voters if p.attendance == "room"),
             "online": sum(1 for p in voters if p.attendance == "online"),
             "people": [{**_person(p), "role": p.role, "attendance": p.attendance,

@@ -67,6 +67,24 @@ def _may_manage_attendance(user, meeting: Meeting) -> bool:
     return is_secretariat(user) or meeting_role(user, meeting) in ("chair", "secretary")
 
 
+def sees_confidential(user, meeting: Meeting) -> bool:
+    """Guests do not see confidential items; members, chair, secretary, secretariat and archivists do."""
+    return is_secretariat(user) or is_archivist(user) or meeting_role(user, meeting) in (
+        "chair", "secretary", "member")
+
+
+def _may_view_item(user, meeting: Meeting, item_id: int | None) -> bool:
+    """An agenda item (and what hangs under it: sub-items, polls) is hidden where it or its parent is
+    confidential and the user does not see confidential items."""
+    items = {i.id: i for i in meeting.items}
+    item = items.get(item_id)
+    while item is not None:
+        if item.confidential and not sees_confidential(user, meeting):
+            return False
+        item = items.get(item.parent_id)
+    return True
+
+
 def _may_read_document(user, document: Document) -> bool:
     """Public: whoever sees the meeting; participants: the invited (archivists once closed);
     confidential: the named readers. The secretariat reads everything it manages."""
@@ -113,7 +131,9 @@ RULES: dict[str, Callable] = {
     "speaker.request": lambda user, obj: meeting_role(user, _meeting_of(obj)) is not None,
     "speaker.manage": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
     "poll.manage": lambda user, obj: _may_run_session(user, _meeting_of(obj)),
-    "poll.vote": lambda user, obj: meeting_role(user, _meeting_of(obj)) in VOTING_ROLES,
+    "item.view": lambda user, obj: _may_view_item(user, obj.meeting, obj.id),
+    "poll.view": lambda user, obj: _may_view_item(user, obj.meeting, obj.agenda_item_id),
+    "poll.vote": lambda user, obj: meeting_role(user, _meeting_of(obj)) in VOTING_ROLES,  # voters see every item
     "document.manage": lambda user, obj: is_secretariat(user),
     "document.read": lambda user, obj: _may_read_document(user, obj),
     "annotation.edit": lambda user, obj: obj.user_id == user.id and _may_read_document(user, obj.document),
@@ -147,4 +167,6 @@ def require(user: User | None, action: str, obj=None) -> None:
         raise NotFound(_l("Document not found."), code="document_not_found")
     if isinstance(obj, MEETING_PARTS) and not may(user, "meeting.view", obj):
         raise NotFound(_l("Meeting not found."), code="meeting_not_found")
+    if isinstance(obj, Poll) and not may(user, "poll.view", obj):
+        raise NotFound(_l("Poll not found."), code="poll_not_found")
     raise NotAllowed(_l("You are not allowed to do this."), code="forbidden")

@@ -26,19 +26,14 @@ from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, BallotParticipation, Meet
 from ..models.types import utcnow
 from ..realtime import progress
 from ..realtime.publish import after_commit, announce_unnumbered, publish
-from . import audit, poll_keys, sealing
+from . import audit, poll_keys, rules, sealing
 from . import validation as v
 from .errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable
-from .live import ensure_live, voting_counts
+from .live import ensure_live, present_count, voting_counts
 from .meetings import ensure_editable
-from .permissions import require
+from .permissions import may, require
 
 log = logging.getLogger(__name__)
-MAJORITY_LABELS = {"simple": _l("More than half of the votes cast"),
-                   "present": _l("More than half of the members present"),
-                   "all": _l("More than half of all members"),
-                   "two_thirds": _l("At least two thirds of all members")}
-
 
 def options_for(meeting: Meeting) -> list[str]:
     return list(meeting.body.vote_options) if meeting.body is not None and meeting.body.vote_options \
@@ -49,7 +44,15 @@ def get_poll(actor: User, poll_id) -> Poll:
     poll = db.session.get(Poll, poll_id, options=[joinedload(Poll.meeting)]) if isinstance(poll_id, int) else None
     if poll is None:
         raise NotFound(_l("Poll not found."), code="poll_not_found")
-    require(actor, "meeting.view", poll.meeting)
+    require(actor, "poll.view", poll)
+    return poll
+
+
+def counted_poll(actor: User, poll_id) -> Poll:
+    """A poll whose ballots are all counted (closed), for its published receipts; 409 while open."""
+    poll = get_poll(actor, poll_id)
+    if poll.status != "closed":
+        raise Conflict(_l("The receipts are published once the poll is closed."), code="poll_not_closed")
     return poll
 
 
@@ -102,14 +105,9 @@ def open_poll(actor: User, poll: Poll) -> Poll:
     if poll.secret:
         poll.seal_key = poll_keys.create(poll.id)
     db.session.flush()
-    publish(db.session, meeting, "poll.opened", {"poll": poll_json(poll)})
+    from ..presentation.polls import poll_json  # the event's shape (presentation imports this module)
+    publish(db.session, meeting, "poll.opened", {"poll": poll_json(poll)}, only_users=_audience(poll))
     return poll
-
-
-def eligible_count(meeting: Meeting) -> int:
-    """Checked-in members with a voting role: those who may vote now."""
-    counts = voting_counts(meeting)
-    return counts.get("room", 0) + counts.get("online", 0)
 
 
 def cast_count(poll: Poll) -> int:
@@ -179,7 +177,7 @@ def _admit(poll: Poll, actor: User, option, key: str, existing: BallotParticipat
     if poll.status != "open":
         raise Conflict(_l("The poll is closed.") if poll.status == "closed" else _l("The poll is not open yet."),
                        code="poll_closed" if poll.status == "closed" else "poll_not_open")
-    if poll.meeting.participant_for(actor).attendance not in ("room", "online"):
+    if not rules.is_present(poll.meeting.participant_for(actor).attendance):
         raise NotAllowed(_l("Check in to the session before voting."), code="not_checked_in")
     if option not in poll.options:
         raise Invalid(_l("“%(option)s” is not an option of this poll.", option=str(option)[:100]),
@@ -257,15 +255,17 @@ def close_poll(actor: User, poll: Poll) -> Poll:
     poll.status, poll.closed_at = "closed", utcnow()
     counts = voting_counts(meeting)
     poll.members_total = sum(counts.values())
-    poll.present_total = counts.get("room", 0) + counts.get("online", 0)
-    poll.passed = decide(poll.majority, [t.count for t in poll.tallies], poll.members_total, poll.present_total)
+    poll.present_total = present_count(counts)
+    poll.passed = rules.passes(poll.majority, poll.tallies[0].count, poll.members_total, poll.present_total,
+                               sum(t.count for t in poll.tallies))  # the first option is approval
     db.session.flush()
+    from ..presentation.polls import poll_json  # the event's shape (presentation imports this module)
     payload = poll_json(poll)
     # The last progress counts every ballot; then the result, numbered.
     announce_unnumbered(db.session, meeting, "poll.progress",
                         {"poll_id": poll.id, "cast": payload["cast"], "eligible": payload["eligible"]})
     publish(db.session, meeting, "poll.closed", {"poll": payload, "results": payload["results"],
-                                                 "passed": poll.passed})
+                                                 "passed": poll.passed}, only_users=_audience(poll))
     return poll
 
 
@@ -289,41 +289,17 @@ def _open_the_sum(poll: Poll) -> None:
     after_commit(db.session, lambda: poll_keys.discard(poll.id))
 
 
-def decide(majority: str, counts: list[int], members: int, present: int) -> bool:
-    """The first option is approval ("Tán thành"); the rule says against what it must win."""
-    yes, cast = counts[0], sum(counts)
-    if majority == "simple":
-        return 2 * yes > cast
-    if majority == "present":
-        return 2 * yes > present
-    if majority == "all":
-        return 2 * yes > members
-    return 3 * yes >= 2 * members and members > 0
-
-
-def poll_json(poll: Poll, actor: User | None = None) -> dict:
-    data = {"id": poll.id, "meeting_id": poll.meeting_id, "agenda_item_id": poll.agenda_item_id,
-            "question": poll.question, "options": poll.options, "secret": poll.secret, "majority": poll.majority,
-            "status": poll.status, "cast": cast_count(poll), "eligible": eligible_count(poll.meeting)}
-    if actor is not None:
-        mine = db.session.scalar(select(BallotParticipation.receipt).where(
-            BallotParticipation.poll_id == poll.id, BallotParticipation.user_id == actor.id))
-        data["voted"] = mine is not None
-    if poll.status == "closed":
-        counts = [t.count for t in poll.tallies]
-        members = poll.members_total or 0
-        data.update(results={label: count for label, count in zip(poll.options, counts)},
-                    percent_of_members={label: round(100 * c / members, 2) if members else 0.0
-                                        for label, c in zip(poll.options, counts)},
-                    members_total=members, present_total=poll.present_total, passed=poll.passed)
-        if not poll.secret:
-            ballots = db.session.scalars(select(NamedBallot).where(NamedBallot.poll_id == poll.id)
-                                         .order_by(NamedBallot.user_id))
-            data["ballots"] = [{"user_id": b.user_id, "full_name": b.user.full_name, "option": poll.options[b.position]}
-                               for b in ballots]
-    return data
-
-
 def list_polls(actor: User, meeting: Meeting) -> list[Poll]:
+    """The meeting's polls the actor may see (those of confidential items not for guests)."""
     require(actor, "meeting.view", meeting)
-    return list(db.session.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))
+    return [p for p in db.session.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id))
+            if may(actor, "poll.view", p)]
+
+
+def _audience(poll: Poll) -> set[int] | None:
+    """Who may receive the poll's events: the whole room, or, for a poll of a confidential item, the
+    participants who may see it (others see a gap in seq and reload what they may see)."""
+    meeting = poll.meeting
+    if all(may(p.user, "poll.view", poll) for p in meeting.participants if p.role == "guest"):
+        return None
+    return {p.user_id for p in meeting.participants if may(p.user, "poll.view", poll)}

@@ -14,7 +14,8 @@ from ..models.types import utcnow
 from ..services import meetings, participants
 from ..services.errors import NotFound
 from ..services.permissions import is_secretariat, may
-from ..services.polls import MAJORITY_LABELS, options_for
+from ..presentation.polls import MAJORITY_LABELS
+from ..services.polls import options_for
 from .helpers import actor
 
 live_bp = Blueprint("live", __name__, url_prefix="/meetings")

@@ -19,7 +19,7 @@ from ..services import agenda, meetings, minutes, minutes_signing
 from ..services.minutes import SESSION_HELD, clean_html
 from ..services.participants import ROLE_LABELS
 from ..services.permissions import may, meeting_role, require
-from ..services.polls import MAJORITY_LABELS
+from ..presentation.polls import MAJORITY_LABELS
 from .helpers import actor
 
 minutes_bp = Blueprint("minutes", __name__)

@@ -1,4 +1,5 @@
-"""sealed ballots: a secret poll's choices encrypted under its key (never linkable from the database)
+"""votes you can trust: a secret poll's choices sealed under its key (never linkable from the database);
+the quorum ratio frozen on the meeting when it starts
 
 Revision ID: 0007_sealed_ballots
 Revises: 0006_archive
@@ -14,6 +15,7 @@ depends_on = None
 
 def upgrade():
     op.add_column('polls', sa.Column('seal_key', sa.LargeBinary(), nullable=True))
+    op.add_column('meetings', sa.Column('quorum_ratio', sa.Float(), nullable=True))
     op.create_table('sealed_ballots',
     sa.Column('poll_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -27,3 +29,5 @@ def downgrade():
     op.drop_table('sealed_ballots')
     with op.batch_alter_table('polls', schema=None) as batch_op:
         batch_op.drop_column('seal_key')
+    with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.drop_column('quorum_ratio')

@@ -126,3 +126,29 @@ def test_disabling_an_account_drops_its_live_connections(app, make):
     accounts.update_user(admin, member, {"active": False})
     db.session.commit()
     assert not tablet.is_connected()
+
+
+def test_guests_receive_no_poll_of_a_confidential_item(app, make):
+    """poll.opened and poll.closed carry the question: for a confidential item they go to those who may
+    see it; a guest sees a gap in seq (and reloads a state without the poll)."""
+    from cabinet.services import live, polls
+    staff, chair, member, guest = make.user("secretariat"), make.user(), make.user(), make.user()
+    meeting = make.meeting(staff, status="live", participants_={chair: "chair", member: "member", guest: "guest"})
+    item = agenda.add_item(staff, meeting, {"title": "Nhân sự", "confidential": True})
+    db.session.commit()
+    tablets = {who: connect(app, who) for who in (member, guest)}
+    for tablet in tablets.values():
+        assert tablet.emit("join", {"meeting_id": meeting.id}, callback=True)["ok"]
+        tablet.get_received()
+    poll = polls.create_poll(chair, meeting, {"question": "Bầu Trưởng ban (mật)?", "agenda_item_id": item.id})
+    polls.open_poll(chair, poll)
+    db.session.commit()
+    live.check_in(member, meeting)
+    db.session.commit()
+    polls.close_poll(chair, poll)
+    db.session.commit()
+    for_member = [e["name"] for e in events(tablets[member])]
+    assert "poll.opened" in for_member and "poll.closed" in for_member
+    seen_by_guest = events(tablets[guest])
+    assert not [e for e in seen_by_guest if e["name"] in ("poll.opened", "poll.closed")]
+    assert "Bầu Trưởng ban" not in str(seen_by_guest)

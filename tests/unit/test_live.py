@@ -4,6 +4,7 @@ from sqlalchemy import inspect
 
 from cabinet.extensions import db
 from cabinet.models import BallotParticipation, Body, PollTally
+from cabinet.presentation.polls import poll_json
 from cabinet.services import live, polls, speakers
 from cabinet.services.errors import Conflict, Invalid, NotAllowed, NotFound
 
@@ -100,7 +101,7 @@ def test_majority_rules(session, majority, yes, no, abstain, present, passed):
         polls.cast_ballot(voter, poll, choice)
     polls.close_poll(chair, poll)
     assert poll.passed is passed
-    result = polls.poll_json(poll)
+    result = poll_json(poll)
     assert result["results"] == {"Tán thành": yes, "Không tán thành": no, "Không biểu quyết": abstain}
     assert result["members_total"] == 6 and result["present_total"] == present
 
@@ -131,7 +132,7 @@ def test_ballot_rules(session):
         polls.cast_ballot(members[1], poll, "Tán thành")
     assert closed.value.code == "poll_closed"
     assert polls.cast_ballot(members[0], poll, "Tán thành", key="k-1") == receipt  # retry after close
-    assert polls.poll_json(poll)["results"]["Tán thành"] == 1
+    assert poll_json(poll)["results"]["Tán thành"] == 1
     with pytest.raises(NotFound):
         polls.get_poll(session["staff"], 999999)
 
@@ -148,7 +149,7 @@ def test_named_ballots_may_change_only_where_the_body_allows(session):
     db.session.flush()
     polls.cast_ballot(member, poll, "Không tán thành", key="b")
     polls.close_poll(chair, poll)
-    result = polls.poll_json(poll)
+    result = poll_json(poll)
     assert result["results"] == {"Tán thành": 0, "Không tán thành": 1, "Không biểu quyết": 0}
     assert result["ballots"] == [{"user_id": member.id, "full_name": member.full_name,
                                   "option": "Không tán thành"}]
@@ -187,7 +188,7 @@ def test_secret_ballots_cannot_be_linked_to_voters(session):
     polls.close_poll(chair, poll)
     db.session.commit()
     assert counts() == [3, 3, 0], "the decrypted sum"
-    assert "ballots" not in polls.poll_json(poll)
+    assert "ballots" not in poll_json(poll)
 
 
 def test_one_open_poll_at_a_time(session):
