@@ -43,6 +43,11 @@ def create(poll_id: int) -> bytes:
         handle.flush()
         os.fsync(handle.fileno())  # a ballot acknowledged under this key must be countable after a crash
     os.replace(tmp, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename too: after a power cut the file is there under its name
+    finally:
+        os.close(folder)
     _cache[(str(path.parent), poll_id)] = private
     return public
 
