@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..models.types import utcnow
-from ..services import agenda, bodies, documents, meetings, participants
+from ..services import agenda, bodies, documents, meetings, participants, polls
 from ..presentation.calendar import calendar_response
 from ..presentation.json import document_json
+from ..presentation.polls import MAJORITY_LABELS, poll_json
 from ..services.meetings import MODE_LABELS
 from ..services.permissions import may, require
 from .helpers import actor, attempt, error_context, form_optional, form_text, local_input, register_filters
@@ -136,6 +137,7 @@ def _render_detail(meeting, status: int = 200, **extra):
     # An invited member's tablet keeps an upcoming meeting for reading offline.
     offline_plan = meeting_manifest(user, meeting, docs) if me and meetings.is_upcoming(meeting, utcnow()) else None
     manage_documents = may(user, "document.manage", meeting)
+    extra.setdefault("record", _session_record(user, meeting))
     return render_template(
         "meetings/detail.html", meeting=meeting, me=me, moves=moves, tree=tree,
         docs=docs, docs_by_item=docs_by_item, offline_plan=offline_plan, access_short=ACCESS_SHORT,
@@ -146,6 +148,21 @@ def _render_detail(meeting, status: int = 200, **extra):
              "rsvp": may(user, "meeting.rsvp", meeting) and meeting.status in participants.RSVP_OPEN_STATUSES,
              "upload": manage_documents and editable, "reads": manage_documents},
         rsvp_values=rsvp_values, rsvp_counts=rsvp_counts, **_labels(), **extra), status
+
+
+ATTENDANCE_GROUPS = ("room", "online", "absent", "unknown")
+
+
+def _session_record(user, meeting) -> dict | None:
+    """What a closed meeting's page states of the session: who attended and how (those never recorded
+    apart: nobody knows), and the result of every vote taken."""
+    if meeting.status != "closed":
+        return None
+    attendance = {group: [] for group in ATTENDANCE_GROUPS}
+    for p in meeting.participants:
+        attendance[p.attendance if p.attendance in attendance else "unknown"].append(p)
+    taken = [poll_json(p) for p in polls.list_polls(user, meeting) if p.status == "closed"]
+    return {"attendance": attendance, "polls": taken, "majority_labels": MAJORITY_LABELS}
 
 
 def _item_ids(tree) -> set[int]:

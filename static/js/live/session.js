@@ -1,8 +1,10 @@
 // The tablet in a live session: follow the agenda, check in, ask for the floor, vote; the chair's
 // controls appear where the server's flags allow them (the API decides anyway).
 
+import { Ballots } from "./ballot.js";
 import { LiveConnection } from "./connection.js";
 import { api, el, flatAgenda, labels, percent, readJson, showCountdown, syncClock } from "./common.js";
+import { VoteBanner } from "./vote-banner.js";
 
 const root = document.querySelector("[data-live]");
 const data = readJson("live-data");
@@ -15,7 +17,6 @@ const state = {
   polls: [],             // every poll of the meeting (GET /meetings/{id}/polls), kept current by the events
   people: [],            // the attendance list (GET /meetings/{id}/attendance)
   myAttendance: null,
-  voting: new Map(),     // poll id -> "pending" | "queued" while a ballot is on its way
 };
 
 const connection = new LiveConnection(data.meeting_id, {
@@ -24,6 +25,23 @@ const connection = new LiveConnection(data.meeting_id, {
   onEvent: applyEvent,
   onError: (error) => showError(t("joinFailed", { message: error?.message || "" })),
 });
+
+const ballots = new Ballots({
+  connection, userId: data.user_id,
+  onChange: () => { renderPoll(); banner?.render(); },
+  onFailed: failed,
+  onLost: () => showError(t("voteLost"), { sticky: true }),
+});
+
+// The banner, for a member scrolled away from the ballot: it brings the ballot card into view.
+const bannerRoot = document.querySelector("[data-vote-banner]");
+const banner = bannerRoot ? new VoteBanner(bannerRoot, {
+  meetingId: data.meeting_id, userId: data.user_id, ballots, loadMe: false, ballotCard: $("[data-poll]"),
+  onVote: () => {
+    $("[data-test=poll-card]").scrollIntoView({ block: "start", behavior: "smooth" });
+    $("[data-poll] [data-vote]:not(:disabled)")?.focus({ preventScroll: true });
+  },
+}).attach(connection) : null;
 
 // --- connection and errors ---------------------------------------------------------------------------
 
@@ -72,14 +90,8 @@ async function applySnapshot(snapshot, joins) {
   root.dataset.joins = String(joins);
   await Promise.all([loadPolls(), loadAttendance(), loadDocuments()]);
   // Ballots that could not leave while offline go now, with the key they were first sent with.
-  for (const poll of snapshot.open_polls) {
-    const pending = pendingBallot(poll.id);
-    if (pending && !poll.voted) sendBallot(poll.id, pending.option, pending.key);
-    if (poll.voted) clearPending(poll.id);
-  }
-  for (const poll of state.polls) {
-    if (poll.status === "closed" && pendingBallot(poll.id)) lostBallot(poll);
-  }
+  ballots.resume(snapshot.open_polls, state.polls.filter((p) => p.status === "closed").map((p) => p.id));
+  banner?.applyState(snapshot);
   renderAll();
 }
 
@@ -99,6 +111,7 @@ async function loadAttendance() {
     state.people = answer.items;
     const mine = answer.items.find((p) => p.user_id === data.user_id);
     state.myAttendance = mine ? mine.attendance : null;
+    banner?.setMe(mine ? { role: mine.role, attendance: mine.attendance } : null);
   } catch (error) {
     /* keep what is shown */
   }
@@ -139,6 +152,7 @@ function upsertPoll(poll) {
 function applyEvent(name, payload) {
   const snapshot = state.snapshot;
   root.dataset.seq = String(payload.seq);
+  banner?.applyEvent(name, payload);
   switch (name) {
     case "meeting.status":
       snapshot.status = payload.status;
@@ -170,8 +184,10 @@ function applyEvent(name, payload) {
     case "poll.opened":
       upsertPoll({ ...payload.poll, voted: false });
       snapshot.open_polls = [payload.poll];
+      ballots.opened(payload.poll);
       renderPoll();
       renderDrafts();
+      renderPollList();
       break;
     case "poll.progress": {
       const poll = state.polls.find((p) => p.id === payload.poll_id);
@@ -179,6 +195,7 @@ function applyEvent(name, payload) {
         poll.cast = payload.cast;
         poll.eligible = payload.eligible;
         renderPoll();
+        renderPollList();
       }
       break;
     }
@@ -186,10 +203,10 @@ function applyEvent(name, payload) {
       upsertPoll(payload.poll);
       snapshot.open_polls = snapshot.open_polls.filter((p) => p.id !== payload.poll.id);
       // A ballot still waiting for the network never left; one in flight may have been counted.
-      if (state.voting.get(payload.poll.id) === "queued") lostBallot(state.polls.find((p) => p.id === payload.poll.id));
-      clearPending(payload.poll.id);
+      ballots.closed(payload.poll.id);
       renderPoll();
       renderDrafts();
+      renderPollList();
       break;
     case "document.published":
     case "document.version":
@@ -210,6 +227,7 @@ function renderAll() {
   renderSpeakers();
   renderPoll();
   renderDrafts();
+  renderPollList();
   renderPeople();
   renderPresenting();
 }
@@ -358,78 +376,6 @@ function renderSpeakers() {
 
 // --- polls ---------------------------------------------------------------------------------------------
 
-const pendingKey = (pollId) => `cabinet.ballot.${data.user_id}.${pollId}`;
-
-function pendingBallot(pollId) {
-  try {
-    return JSON.parse(window.sessionStorage.getItem(pendingKey(pollId)) || "null");
-  } catch (error) {
-    return null;
-  }
-}
-
-function ballotKey(pollId, option) {
-  const pending = pendingBallot(pollId);
-  if (pending) return pending.key;  // a retry, even with another choice, is the same ballot
-  const key = window.crypto?.randomUUID ? window.crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
-  window.sessionStorage.setItem(pendingKey(pollId), JSON.stringify({ key, option }));
-  return key;
-}
-
-/** A ballot kept while offline whose vote closed before it could leave: say so, never send it. */
-function lostBallot(poll) {
-  clearPending(poll.id);
-  if (!poll?.voted) showError(t("voteLost"), { sticky: true });
-}
-
-function clearPending(pollId) {
-  window.sessionStorage.removeItem(pendingKey(pollId));
-  state.voting.delete(pollId);
-}
-
-const RETRY_LATER = ["ballot_box_busy", "ballot_pending", "unavailable"];  // 503: nothing refused
-const RETRY_MS = 2000;
-
-function resendBallot(pollId) {
-  const poll = state.polls.find((p) => p.id === pollId);
-  const pending = pendingBallot(pollId);
-  if (pending && poll?.status === "open" && !poll.voted && state.voting.get(pollId) === "queued") {
-    sendBallot(pollId, pending.option, pending.key);
-  }
-}
-
-async function sendBallot(pollId, option, key) {
-  const poll = state.polls.find((p) => p.id === pollId);
-  if (!connection.socket.connected) {
-    state.voting.set(pollId, "queued");
-    renderPoll();
-    return;
-  }
-  state.voting.set(pollId, "pending");
-  renderPoll();
-  try {
-    const answer = await connection.request("ballot.cast", { poll_id: pollId, option, key });
-    if (poll) {
-      poll.voted = true;
-      poll.receipt = answer.receipt;
-    }
-    clearPending(pollId);
-  } catch (error) {
-    const code = error?.answer?.error?.code;
-    if (error?.offline || !error?.answer || RETRY_LATER.includes(code)) {
-      // Not refused: sent again with the same key (a ballot the server already has answers with its
-      // receipt) after the next join, or in a moment if the connection is still up.
-      state.voting.set(pollId, "queued");
-      if (connection.socket.connected) window.setTimeout(() => resendBallot(pollId), RETRY_MS);
-    } else {
-      if (code === "already_voted" && poll) poll.voted = true;
-      clearPending(pollId);
-      failed(error);
-    }
-  }
-  renderPoll();
-}
-
 function currentPoll() {
   const open = state.polls.filter((p) => p.status === "open");
   if (open.length) return open[open.length - 1];
@@ -448,7 +394,7 @@ function renderPoll() {
     box.append(el("p", { class: "live-empty", text: t("noPoll") }));
     return;
   }
-  const majority = t(`majority${poll.majority.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")}`);
+  const majority = majorityLabel(poll);
   box.append(
     el("p", { class: "live-poll__question", dataset: { test: "poll-question-text" }, text: poll.question }),
     el("p", { class: "live-poll__meta" },
@@ -456,14 +402,15 @@ function renderPoll() {
       el("span", { class: "live-poll__rule", text: majority })));
   if (poll.status === "open") {
     box.append(el("p", { class: "live-poll__progress", dataset: { test: "poll-progress", cast: String(poll.cast), eligible: String(poll.eligible) }, text: t("cast", poll) }));
-    const voting = state.voting.get(poll.id);
-    if (poll.voted) {
+    const voting = ballots.state(poll.id);
+    if (poll.voted || ballots.voted(poll.id)) {
+      const receipt = ballots.receipt(poll.id) || poll.receipt;
       box.append(el("p", { class: "live-poll__voted", dataset: { test: "voted" } },
         el("strong", { text: t("voted") }),
-        poll.receipt ? el("span", { class: "live-poll__receipt", text: t("receipt", { receipt: poll.receipt }) }) : null));
+        receipt ? el("span", { class: "live-poll__receipt", text: t("receipt", { receipt }) }) : null));
     } else if (data.can_vote) {
       const checkedIn = state.myAttendance === "room" || state.myAttendance === "online";
-      const pending = pendingBallot(poll.id);
+      const pending = ballots.pending(poll.id);
       const options = el("div", { class: "live-options", role: "group", "aria-label": poll.question });
       poll.options.forEach((option, index) => {
         options.append(el("button", {
@@ -487,26 +434,69 @@ function renderPoll() {
   }
 }
 
-function renderResult(poll) {
-  const result = el("div", { class: "live-result", dataset: { test: "poll-result", passed: String(Boolean(poll.passed)) } });
-  result.append(el("p", { class: `live-result__verdict live-result__verdict--${poll.passed ? "passed" : "failed"}`, dataset: { test: "poll-passed" }, text: poll.passed ? t("passed") : t("notPassed") }));
+function majorityLabel(poll) {
+  return t(`majority${poll.majority.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")}`);
+}
+
+/** A closed poll's result as the law reads it. `prefix` keeps the data-test names of the list's copies
+ *  apart from the poll card's. The counts of non-voters and of the approvals needed are shown when the
+ *  server sends them (`did_not_vote`, `votes_needed`, `not_voted`). */
+function renderResult(poll, prefix = "") {
+  const test = (name) => `${prefix}${name}`;
+  const result = el("div", { class: "live-result", dataset: { test: test("poll-result"), passed: String(Boolean(poll.passed)) } });
+  result.append(el("p", { class: `live-result__verdict live-result__verdict--${poll.passed ? "passed" : "failed"}`, dataset: { test: test("poll-passed") }, text: poll.passed ? t("passed") : t("notPassed") }));
+  if (Number.isInteger(poll.votes_needed)) {
+    result.append(el("p", { class: "live-result__needed", dataset: { test: test("votes-needed") }, text: t("votesNeeded", { count: poll.votes_needed }) }));
+  }
   const list = el("ul", { class: "live-result__list" });
   for (const option of poll.options) {
     const count = poll.results?.[option] ?? 0;
     const share = poll.percent_of_members?.[option] ?? 0;
-    list.append(el("li", { class: "live-result__row", dataset: { test: "result-row", option, count: String(count) } },
+    list.append(el("li", { class: "live-result__row", dataset: { test: test("result-row"), option, count: String(count) } },
       el("span", { class: "live-result__option", text: option }),
       el("span", { class: "live-result__count", text: t("votes", { count }) }),
       el("span", { class: "live-result__share", text: t("ofMembers", { percent: percent(share) }) }),
       el("span", { class: "live-result__bar", "aria-hidden": "true" }, el("span", { class: `live-result__fill live-result__fill--${Math.round(Math.min(share, 100) / 5) * 5}` }))));
   }
+  if (Number.isInteger(poll.did_not_vote)) {
+    list.append(el("li", { class: "live-result__row live-result__row--none", dataset: { test: test("did-not-vote"), count: String(poll.did_not_vote) } },
+      el("span", { class: "live-result__option", text: t("didNotVote") }),
+      el("span", { class: "live-result__count", text: t("members", { count: poll.did_not_vote }) }),
+      poll.did_not_vote_percent !== undefined
+        ? el("span", { class: "live-result__share", text: t("ofMembers", { percent: percent(poll.did_not_vote_percent) }) }) : el("span")));
+  }
   result.append(list);
   if (!poll.secret && poll.ballots?.length) {
     result.append(el("h3", { class: "live-card__subtitle", text: t("ballots") }),
-      el("ul", { class: "live-ballots", dataset: { test: "named-ballots" } },
+      el("ul", { class: "live-ballots", dataset: { test: test("named-ballots") } },
         ...poll.ballots.map((b) => el("li", {}, el("span", { text: b.full_name }), el("span", { class: "live-ballots__option", text: b.option })))));
   }
+  if (!poll.secret && poll.not_voted?.length) {
+    result.append(el("h3", { class: "live-card__subtitle", text: t("didNotVote") }),
+      el("ul", { class: "live-ballots live-ballots--none", dataset: { test: test("not-voted") } },
+        ...poll.not_voted.map((p) => el("li", {}, el("span", { text: p.full_name })))));
+  }
   return result;
+}
+
+/** Every poll of the meeting, in the order they were prepared: open, closed with their results, prepared. */
+function renderPollList() {
+  const list = $("[data-poll-list]");
+  if (!list) return;
+  list.replaceChildren(...state.polls.map((poll, index) => {
+    const item = el("li", { class: `live-polls__item live-polls__item--${poll.status}`, dataset: { test: "poll-list-item", pollId: String(poll.id), status: poll.status } },
+      el("p", { class: "live-polls__head" },
+        el("span", { class: "live-polls__number", text: t("pollNumber", { n: index + 1 }) }),
+        el("span", { class: `chip live-polls__status live-polls__status--${poll.status}`, dataset: { test: "poll-list-status" }, text: t(`pollStatus${poll.status[0].toUpperCase()}${poll.status.slice(1)}`) })),
+      el("p", { class: "live-polls__question", text: poll.question }),
+      el("p", { class: "live-poll__meta" },
+        el("span", { class: `chip live-poll__kind${poll.secret ? " live-poll__kind--secret" : ""}`, text: poll.secret ? t("secret") : t("named") }),
+        el("span", { class: "live-poll__rule", text: majorityLabel(poll) })));
+    if (poll.status === "open") item.append(el("p", { class: "live-poll__progress", text: t("cast", poll) }));
+    if (poll.status === "closed") item.append(renderResult(poll, "list-"));
+    return item;
+  }));
+  if (!state.polls.length) list.append(el("li", { class: "live-empty", text: t("noPolls") }));
 }
 
 function renderDrafts() {
@@ -524,22 +514,33 @@ function renderDrafts() {
 
 // --- attendance (chair, secretary, secretariat) --------------------------------------------------------
 
+// Someone who never checked in is "unknown" on the server: shown as not checked in, never as one of the
+// states a tap on "Record" would write. "Record" waits until the secretary has chosen a state.
+const RECORDABLE = ["room", "online", "absent"];
+const shownAttendance = (person) => (RECORDABLE.includes(person.attendance) ? person.attendance : "none");
+
 function renderPeople() {
   const list = $("[data-attendance-list]");
   if (!list || list.contains(document.activeElement)) return;  // never under the secretary's fingers
   list.replaceChildren(...state.people.map((person) => {
-    const row = el("li", { class: "live-people__row", dataset: { test: "attendance-row", userId: String(person.user_id), attendance: person.attendance || "none" } });
+    const current = shownAttendance(person);
+    const row = el("li", { class: "live-people__row", dataset: { test: "attendance-row", userId: String(person.user_id), attendance: current } });
     const select = el("select", { class: "input input--compact", "aria-label": person.full_name, dataset: { attendanceSelect: "", test: "attendance-select" } },
-      ...["none", "room", "online", "absent"].map((mode) => el("option", { value: mode, selected: (person.attendance || "none") === mode, disabled: mode === "none", text: t(`att${mode[0].toUpperCase()}${mode.slice(1)}`) })));
+      ...["none", ...RECORDABLE].map((mode) => el("option", { value: mode, selected: current === mode, disabled: mode === "none", text: t(`att${mode[0].toUpperCase()}${mode.slice(1)}`) })));
+    select.value = current;  // (an option list none of whose options is selected would show the first usable one)
     const reason = el("input", { type: "text", class: "input live-people__reason", placeholder: t("reason"), "aria-label": t("reason"), value: person.reason || "", dataset: { attendanceReason: "" }, maxlength: "1000" });
-    reason.hidden = (person.attendance || "none") !== "absent";
-    select.addEventListener("change", () => { reason.hidden = select.value !== "absent"; });
+    const record = el("button", { type: "button", class: "btn btn--secondary btn--small", dataset: { recordAttendance: String(person.user_id), test: "record-attendance" }, text: t("record") });
+    const sync = () => {
+      reason.hidden = select.value !== "absent";
+      record.disabled = select.value === "none";
+    };
+    select.addEventListener("change", sync);
+    sync();
     row.append(
       el("span", { class: "live-people__who" },
         el("span", { class: "live-people__name", text: person.full_name }),
         el("span", { class: `chip chip--role-${person.role}`, text: t(`role${person.role[0].toUpperCase()}${person.role.slice(1)}`) })),
-      el("span", { class: "live-people__tools" }, select, reason,
-        el("button", { type: "button", class: "btn btn--secondary btn--small", dataset: { recordAttendance: String(person.user_id), test: "record-attendance" }, text: t("record") })));
+      el("span", { class: "live-people__tools" }, select, reason, record));
     return row;
   }));
 }
@@ -590,7 +591,7 @@ root.addEventListener("click", (event) => {
   } else if (d.vote) {
     const poll = currentPoll();
     if (!poll || poll.status !== "open") return;
-    sendBallot(poll.id, d.vote, ballotKey(poll.id, d.vote));
+    ballots.cast(poll.id, d.vote);
   } else if (d.openPoll) {
     run(button, async () => upsertPoll(await api("POST", `/polls/${d.openPoll}/open`, {})));
   } else if (d.closePoll) {
@@ -598,7 +599,7 @@ root.addEventListener("click", (event) => {
   } else if (d.recordAttendance) {
     const row = button.closest("[data-test=attendance-row]");
     const mode = row.querySelector("[data-attendance-select]").value;
-    if (mode === "none") return;
+    if (!RECORDABLE.includes(mode)) return;  // nothing chosen yet: nothing to record
     const reason = row.querySelector("[data-attendance-reason]").value;
     run(button, async () => {
       await api("POST", `/meetings/${data.meeting_id}/checkin`, { user_id: Number(d.recordAttendance), mode, reason });

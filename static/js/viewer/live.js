@@ -4,12 +4,15 @@
 // — and every reconnection, which may have missed some (the first connection too, when the list came from
 // the tablet's copy) — makes the store load again: the server's list with what the outbox still has to
 // send laid over it, so nothing drawn here is lost.
+//
+// The same connection carries the meeting's votes to the vote banner (`also`: {applyState, applyEvent}),
+// so that a member reading a document sees a vote open.
 
 import { LiveConnection } from "../live/connection.js";
 
 const SETTLE_MS = 300;  // a burst of changes (a shared note edited, moved, recoloured) loads once
 
-export function followAnnotations({ meetingId, documentId, reload, onStatus, loadedOffline }) {
+export function followAnnotations({ meetingId, documentId, reload, onStatus, loadedOffline, also = null }) {
   let timer = 0;
   const soon = () => {
     window.clearTimeout(timer);
@@ -18,9 +21,16 @@ export function followAnnotations({ meetingId, documentId, reload, onStatus, loa
   const ours = (payload) => payload?.document_id === documentId;
   const connection = new LiveConnection(meetingId, {
     onStatus,
-    onState: (state, joins) => { if (joins > 1 || loadedOffline) soon(); },
-    onEvent: (name, payload) => { if (name === "annotation.shared" && ours(payload)) soon(); },
+    onState: (state, joins) => {
+      also?.applyState(state);
+      if (joins > 1 || loadedOffline) soon();
+    },
+    onEvent: (name, payload) => {
+      also?.applyEvent(name, payload);
+      if (name === "annotation.shared" && ours(payload)) soon();
+    },
   });
+  also?.attach(connection);
   connection.socket.on("annotation.changed", (payload) => { if (ours(payload)) soon(); });
   return connection.start();
 }

@@ -6,6 +6,7 @@ import { getDocument, GlobalWorkerOptions } from "../../vendor/pdfjs/pdf.mjs";
 import { AnnotationStore, drawOverlay } from "./annotations.js";
 import { Gestures } from "./gestures.js";
 import { followAnnotations } from "./live.js";
+import { VoteBanner } from "../live/vote-banner.js";
 import { PageView } from "./pageview.js";
 import { AnnotationPanel, NoteDialog } from "./panel.js";
 import { SaveStatus } from "./savestatus.js";
@@ -24,6 +25,10 @@ GlobalWorkerOptions.workerSrc = new URL("pdf.worker.mjs", VENDOR).href;
 
 const root = document.querySelector("[data-viewer]");
 const data = JSON.parse(document.getElementById("document-data").textContent);
+// A vote that opens while the member reads shows over the page; voting leaves the page where it was.
+const bannerRoot = document.querySelector("[data-vote-banner]");
+const voteBanner = bannerRoot
+  ? new VoteBanner(bannerRoot, { meetingId: data.meeting_id, userId: Number(root.dataset.meId) }) : null;
 const $ = (selector) => root.querySelector(selector);
 const stage = $("[data-stage]");
 const pageInput = $("[data-page-input]");
@@ -438,6 +443,7 @@ async function start() {
       meetingId: data.meeting_id, documentId: data.id, reload: reloadAnnotations,
       loadedOffline: store.offline || !navigator.onLine,  // (the list may have come from the tablet's copy)
       onStatus: (status) => { root.dataset.live = status; },
+      also: voteBanner,
     });
   }).catch((error) => {
     saveStatus.show("blocked", t("blocked", { message: error.message }));
