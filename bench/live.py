@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/live.py                       # defaults: N = 100 500 1000 2000, eventlet + threading
     .venv/bin/python bench/live.py --n 100 500 --moves 10 --modes eventlet
-    .venv/bin/python bench/live.py --modes eventlet --ballots socket rest --append
+    .venv/bin/python bench/live.py --modes eventlet --ballots socket rest cookie --append
     .venv/bin/python bench/live.py --data-parent /dev/shm   # SQLite on tmpfs: no fsync in the numbers
 
 Needs the `test` extra plus aiohttp (python-socketio's AsyncClient runs on it); --profile needs py-spy.
@@ -15,7 +15,8 @@ vote" (the first --storm members invited and checked in: a council of that size)
 
 Each server mode gets its own server process (stopped at the end, also on errors); the clients are
 --procs separate processes (spawned, asyncio), each holding its share of the tablets as python-socketio
-AsyncClients on the websocket transport only, each with its own user's token (`auth={"token": …}`).
+AsyncClients on the websocket transport only, each with its own user's token (`auth={"token": …}`),
+except in the cookie door of the vote storm (3. below).
 They stand in for tablets, each on its own device, so Python's automatic full garbage collection is off
 in them (a collection over a thousand clients took ~0.3 s and showed up as the server's latency).
 Same machine, so `time.time()` is one clock for the server, the chair (this process) and the clients.
@@ -30,11 +31,24 @@ between steps), tablets up to N connect and `join` it (those already connected s
    /proc/<pid>/stat) of the server and of the client processes per move.
 3. After the last N (or where the mode stopped): every tablet disconnects, and the --storm voters' tablets
    connect to "the vote" and join it. The chair creates and opens a secret poll (REST); every voter casts
-   one ballot at a random moment of a --spread second window (socket `ballot.cast` with its ack, or REST
-   POST /polls/{id}/ballots: --ballots); once the last ballot is acknowledged (or --ballot-timeout
-   passed) the chair closes the poll (REST) and we wait for `poll.closed` on every voter's tablet.
-   Checked: every ballot acknowledged ok with a distinct receipt, the closed poll's results equal the
-   ballots sent, and its `cast` equals the number of voters.
+   one ballot at a random moment of a --spread second window and, once the last ballot is acknowledged
+   (or --ballot-timeout passed), the chair closes the poll (REST) and we wait for `poll.closed` on every
+   voter's tablet. One storm (a new poll) per door of --ballots, in that order:
+     socket  token sockets as above, ballots by `ballot.cast` (receipt in the ack);
+     rest    the same token sockets listen, ballots by POST /api/v1/polls/{id}/ballots with a Bearer token;
+     cookie  as a browser: each voter logs in through the login page (GET /login, its hidden csrf_token,
+             POST the form; the server runs with CABINET_SECURE_COOKIES=false, as over plain http), then
+             its socket connects with `Cookie: cabinet_session=…` and `Origin: <server url>` (no token)
+             and casts by `ballot.cast`. Each cookie tablet has its own aiohttp session (cookie jar) on
+             the shared connector: python-engineio puts the Cookie header into the session's jar, so a
+             shared session would send one voter's cookie on every other tablet's requests.
+   Before a door that authenticates differently from the last (token ↔ cookie) every tablet disconnects
+   and the voters connect again; the time to log in, connect and join is reported, outside the storm.
+   Secret ballots are sealed: the results exist only once the poll is closed. Checked: every ballot
+   acknowledged ok with a distinct receipt; the closed poll's results equal the ballots sent and its
+   `cast` equals the number of voters; `poll.closed` on every voter's tablet; each voter's own receipt
+   (GET /polls/{id} with that voter's token) is the one its ballot got back (counted for its own voter);
+   the receipts published after close (GET /polls/{id}/receipts) are exactly those received.
 If tablets cannot connect (--give-up failures or drops per client process, or --connect-budget seconds
 spent, in a step) or the chair's POST fails, the steps stop there and the results say how far they got
 and why; the vote storm still runs.
@@ -53,6 +67,7 @@ import multiprocessing as mp
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -133,7 +148,8 @@ def setup_database(members: int, voters: int, modes: int) -> dict:
             vote = live_meeting("Phiên biểu quyết", people[:voters], checked_in=True)
             per_mode.append({"vote_id": vote.id, "session_id": session.id, "items": [i.id for i in session.items]})
         db.session.commit()
-        return {"tokens": tokens, "user_ids": [u.id for u in people], "chair_token": chair_token,
+        return {"tokens": tokens, "user_ids": [u.id for u in people], "usernames": [u.username for u in people],
+                "chair_token": chair_token,
                 "meetings": per_mode}
 
 
@@ -220,15 +236,15 @@ class ServerProcess:
 
 # --- client processes ------------------------------------------------------------------------------
 
-def client_main(conn, url: str) -> None:
+def client_main(conn, url: str, password: str) -> None:
     raise_nofile()
     # The clients stand in for tablets, each on its own device: a full collection over the thousand
     # tablets of one process (~0.3 s) would show up as the server's latency. A short-lived process: none.
     gc.set_threshold(*gc.get_threshold()[:2], 2**31 - 1)
-    asyncio.run(_client_loop(conn, url))
+    asyncio.run(_client_loop(conn, url, password))
 
 
-async def _client_loop(conn, url: str) -> None:
+async def _client_loop(conn, url: str, password: str) -> None:
     import logging
 
     import aiohttp
@@ -254,7 +270,8 @@ async def _client_loop(conn, url: str) -> None:
     loop = asyncio.get_running_loop()
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
                                     timeout=aiohttp.ClientTimeout(total=None, sock_connect=15))
-    tablets: dict[int, tuple] = {}  # idx -> (AsyncClient, token), connected and not dropped
+    tablets: dict[int, tuple] = {}  # idx -> (AsyncClient, token, own http session or None), connected, not dropped
+    receipts: dict[tuple, str] = {}  # (poll id, idx) -> the receipt its ballot got back
     seen: dict[tuple, list] = {}  # (event, key) -> [(idx, time)]
     progress: dict[int, dict[int, int]] = {}  # poll id -> idx -> progress events received
     dropped: dict[int, str] = {}  # idx -> why, for tablets the server dropped (and not reconnected since)
@@ -284,29 +301,64 @@ async def _client_loop(conn, url: str) -> None:
         @sio.on("disconnect")
         async def _gone(*reason):
             if idx in tablets:
-                tablets.pop(idx, None)
+                http = tablets.pop(idx)[2]
+                if http is not None:  # a cookie tablet's own session
+                    asyncio.ensure_future(http.close())
                 dropped[idx] = f"{time.strftime('%H:%M:%S')} {reason[0] if reason else 'disconnected'}"
                 drops.append(dropped[idx])
 
+    async def hang_up(sio, http, timeout):
+        """Disconnect a tablet and close its own http session (a cookie tablet's), never raising."""
+        try:
+            await asyncio.wait_for(sio.disconnect(), timeout)
+        except BaseException:  # noqa: B902 (asyncio's timeouts)
+            pass
+        if http is not None:
+            await http.close()
+
+    async def browser_login(http, username, timeout):
+        """Log in through the login page as a browser does (the GET's session carries the CSRF secret;
+        `http` has its own cookie jar); return the `cabinet_session` cookie."""
+        limit = aiohttp.ClientTimeout(total=timeout)
+        async with http.get(f"{url}/login", timeout=limit) as page:
+            found = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())
+        if found is None:
+            raise RuntimeError(f"no csrf_token on the login page (HTTP {page.status})")
+        form = {"username": username, "password": password, "csrf_token": found.group(1)}
+        async with http.post(f"{url}/login", data=form, allow_redirects=False, timeout=limit) as answer:
+            cookie = answer.cookies.get("cabinet_session")
+            if answer.status != 302 or cookie is None:
+                raise RuntimeError(f"login of {username} refused: HTTP {answer.status}")
+            return cookie.value
+
     async def connect(tablets_to_add, meeting_id, concurrency, timeout, give_up, budget):
-        """Connect and join; stop trying after `give_up` failures or drops, or after `budget` seconds."""
+        """Connect and join; stop trying after `give_up` failures or drops, or after `budget` seconds.
+        A tablet (idx, token, username) with a username logs in and connects by cookie, else by token."""
         gate = asyncio.Semaphore(concurrency)
         failed: list = []
         drops_before = len(drops)
         deadline = time.time() + budget
 
-        async def one(idx, token):
+        async def one(idx, token, username):
             async with gate:
                 if len(failed) + len(drops) - drops_before >= give_up or time.time() > deadline:
                     failed.append((idx, "skipped"))
                     return
-                sio = socketio.AsyncClient(reconnection=False, http_session=session, handle_sigint=False,
+                http = None if username is None else aiohttp.ClientSession(
+                    connector=session.connector, connector_owner=False, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=15))
+                sio = socketio.AsyncClient(reconnection=False, http_session=http or session, handle_sigint=False,
                                            request_timeout=timeout)
                 handlers(sio, idx)
                 try:
-                    await asyncio.wait_for(sio.connect(url, auth={"token": token}, transports=["websocket"],
-                                                       wait_timeout=timeout), timeout)
-                    tablets[idx] = (sio, token)
+                    if http is None:
+                        how = {"auth": {"token": token}}
+                    else:
+                        cookie = await browser_login(http, username, timeout)
+                        how = {"headers": {"Cookie": f"cabinet_session={cookie}", "Origin": url}}
+                    await asyncio.wait_for(sio.connect(url, transports=["websocket"], wait_timeout=timeout, **how),
+                                           timeout)
+                    tablets[idx] = (sio, token, http)
                     dropped.pop(idx, None)
                     joined = await sio.call("join", {"meeting_id": meeting_id}, timeout=timeout)
                     if not joined.get("ok"):
@@ -314,13 +366,10 @@ async def _client_loop(conn, url: str) -> None:
                 except BaseException as err:  # noqa: B902 (asyncio's timeouts)
                     tablets.pop(idx, None)
                     failed.append((idx, f"{type(err).__name__}: {err}"[:200]))
-                    try:
-                        await asyncio.wait_for(sio.disconnect(), 2)
-                    except BaseException:  # noqa: B902
-                        pass
+                    await hang_up(sio, http, 2)
 
         started = time.time()
-        await asyncio.gather(*(one(idx, token) for idx, token in tablets_to_add))
+        await asyncio.gather(*(one(*tablet) for tablet in tablets_to_add))
         return {"failed": failed, "seconds": time.time() - started}
 
     async def wait(event, key, idxs, timeout):
@@ -357,11 +406,11 @@ async def _client_loop(conn, url: str) -> None:
             if idx not in tablets:
                 return {"idx": idx, "sent": time.time(), "acked": time.time(), "ok": False, "receipt": None,
                         "code": f"dropped before voting: {dropped.get(idx)}", "option": option}
-            sio, token = tablets[idx]
+            sio, token, _ = tablets[idx]
             key = f"bench-{poll_id}-{idx}"
             sent = time.time()
             try:
-                if via == "socket":
+                if via in ("socket", "cookie"):
                     answer = await sio.call("ballot.cast", {"poll_id": poll_id, "option": option, "key": key},
                                             timeout=timeout)
                     acked = time.time()
@@ -376,6 +425,8 @@ async def _client_loop(conn, url: str) -> None:
                         acked = time.time()
                         ok = response.status == 201
                         code = None if ok else answer.get("error", {}).get("code", str(response.status))
+                if ok:
+                    receipts[poll_id, idx] = answer.get("receipt")
                 return {"idx": idx, "sent": sent, "acked": acked, "ok": ok, "code": code,
                         "receipt": answer.get("receipt"), "option": option}
             except Exception as err:
@@ -384,36 +435,36 @@ async def _client_loop(conn, url: str) -> None:
 
         return await asyncio.gather(*(one(*p) for p in plan))
 
+    async def own_receipts(idxs, poll_id, tokens, timeout):
+        """How many voters see, with their own token, that they voted with the receipt their ballot got back."""
+        gate = asyncio.Semaphore(10)
+
+        async def one(idx, token):
+            async with gate, session.get(f"{url}/api/v1/polls/{poll_id}", headers={"Authorization": f"Bearer {token}"},
+                                         timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+                poll = await response.json()
+                mine = receipts.get((poll_id, idx))
+                return mine is not None and poll.get("voted") is True and poll.get("receipt") == mine
+        return {"matching": sum(await asyncio.gather(*(one(i, t) for i, t in zip(idxs, tokens))))}
+
     async def status():
         return {"connected": len(tablets), "drops": len(drops), "lost": sorted(dropped),
                 "reasons": sorted(set(r.split(" ", 1)[1] for r in drops))[:3], "last_drops": drops[-3:],
                 "why": why}
 
-    async def quit_all():
-        async def one(sio):
-            try:
-                await asyncio.wait_for(sio.disconnect(), 5)
-            except BaseException:  # noqa: B902
-                pass
-        live = [sio for sio, _ in tablets.values()]
-        tablets.clear()  # what follows is not a drop
-        await asyncio.gather(*(one(sio) for sio in live))
-        await session.close()
-
     async def disconnect_all():
-        live = [sio for sio, _ in tablets.values()]
+        live = list(tablets.values())
         tablets.clear()  # what follows is not a drop
         dropped.clear()
-
-        async def one(sio):
-            try:
-                await asyncio.wait_for(sio.disconnect(), 5)
-            except BaseException:  # noqa: B902
-                pass
-        await asyncio.gather(*(one(sio) for sio in live))
+        await asyncio.gather(*(hang_up(sio, http, 5) for sio, _, http in live))
         return {"disconnected": len(live)}
 
-    commands = {"connect": connect, "wait": wait, "disconnect_all": disconnect_all, "join": join, "vote": vote, "status": status}
+    async def quit_all():
+        await disconnect_all()
+        await session.close()
+
+    commands = {"connect": connect, "wait": wait, "disconnect_all": disconnect_all, "join": join, "vote": vote,
+                "status": status, "own_receipts": own_receipts}
     while True:
         name, args = await loop.run_in_executor(None, conn.recv)
         if name == "quit":
@@ -436,7 +487,7 @@ class Clients:
         self.pipes, self.processes = [], []
         for _ in range(procs):
             parent, child = ctx.Pipe()
-            process = ctx.Process(target=client_main, args=(child, url), daemon=True)
+            process = ctx.Process(target=client_main, args=(child, url, PASSWORD), daemon=True)
             process.start()
             self.pipes.append(parent)
             self.processes.append(process)
@@ -602,7 +653,7 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
             out["invite_seconds"] = time.time() - started
             lost = [i for s in clients.everyone("status", {}, 30) for i in s["lost"]]
             out["reconnected"] = len(lost)
-            new = [(i, tokens[i]) for i in lost + list(range(state["n"], n))]
+            new = [(i, tokens[i], None) for i in lost + list(range(state["n"], n))]
             answers = clients.ask([("connect", {"tablets_to_add": p, "meeting_id": setup["session_id"],
                                                 "concurrency": args.concurrency, "timeout": args.timeout,
                                                 "give_up": args.give_up, "budget": args.connect_budget})
@@ -717,11 +768,18 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
             # The vote, on its own: every tablet disconnects, then the voters connect to the vote's meeting.
             clients.everyone("disconnect_all", {}, 60)
             result["settle_seconds"] = settle(server, result["baseline_threads"])
-            voters = [(i, tokens[i]) for i in range(args.storm)]
-            for number, via in enumerate(args.ballots):
+            connected_by = None  # how the voters' tablets are connected: "token", "cookie", or not yet
+            for via in args.ballots:
                 before = drops_so_far()[0]
+                door = "cookie" if via == "cookie" else "token"
+                if connected_by not in (None, door):  # another way in: everyone leaves, the voters come back
+                    clients.everyone("disconnect_all", {}, 60)
+                    settle(server, result["baseline_threads"])
+                    connected_by = None
                 lost = [i for st in clients.everyone("status", {}, 30) for i in st["lost"]]
-                todo = voters if number == 0 else [(i, tokens[i]) for i in lost]
+                todo = [(i, tokens[i], setup["usernames"][i] if door == "cookie" else None)
+                        for i in (range(args.storm) if connected_by is None else lost)]
+                reconnecting, connected_by = connected_by is not None, door
                 started = time.time()
                 answers = clients.ask([("connect", {"tablets_to_add": p, "meeting_id": setup["vote_id"],
                                                     "concurrency": args.concurrency, "timeout": args.timeout,
@@ -741,7 +799,8 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
                     continue
                 finally:
                     profiler.stop()
-                storm["connect_seconds"], storm["reconnected"] = connect_seconds, len(todo) if number else 0
+                storm["connect_seconds"], storm["reconnected"] = connect_seconds, len(todo) if reconnecting else 0
+                storm["connected_by"] = door
                 storm["dropped"] = drops_so_far()[0] - before
                 result["storms"].append(storm)
     except Exception as err:
@@ -795,6 +854,13 @@ def vote_storm(args, clients: Clients, chair: requests.Session, api: str, setup:
     received = [t for a in waits for _, t in a["received"]]
     progress = [c for a in waits for c in a["progress"].values()]
     final = chair.get(f"{api}/polls/{poll['id']}", timeout=args.timeout).json()
+    # Counted for its own voter? Each voter's own receipt, read with its own token; and the published list.
+    own = sum(a["matching"] for a in clients.ask(
+        [("own_receipts", {"idxs": p, "poll_id": poll["id"], "tokens": [setup["tokens"][i] for i in p],
+                           "timeout": args.timeout}) if p else None for p in clients.split(voters)],
+        args.timeout * 4 + 60))
+    published = chair.get(f"{api}/polls/{poll['id']}/receipts", timeout=args.timeout)
+    published = published.json().get("receipts") if published.ok else None
 
     ok = [b for b in ballots if b["ok"]]
     first_sent = min(b["sent"] for b in ballots)
@@ -806,6 +872,8 @@ def vote_storm(args, clients: Clients, chair: requests.Session, api: str, setup:
     storm.update(
         poll_id=poll["id"], accepted=len(ok), errors=sorted({b["code"] for b in ballots if not b["ok"]}),
         error_count=len(ballots) - len(ok), distinct_receipts=len({b["receipt"] for b in ok}),
+        own_receipts=own, published_receipts=None if published is None else len(published),
+        published_match=published is not None and sorted(published) == sorted(b["receipt"] for b in ok),
         results=final.get("results"), results_sum=sum((final.get("results") or {}).values()),
         cast=final.get("cast"), results_match=final.get("results") is not None and all(
             final["results"].get(option, 0) == count for option, count in expected.items()),
@@ -822,10 +890,14 @@ def vote_storm(args, clients: Clients, chair: requests.Session, api: str, setup:
         progress_events=(min(progress, default=0), max(progress, default=0)))
     storm["passed"] = (storm["accepted"] == len(voters) and storm["error_count"] == 0
                        and storm["distinct_receipts"] == len(voters) and storm["results_sum"] == len(voters)
+                       and storm["own_receipts"] == len(voters) and storm["published_match"]
                        and storm["cast"] == len(voters) and storm["results_match"]
                        and storm["closed_received"] == len(voters))
-    print(f"[storm/{via}] {storm['accepted']}/{len(voters)} ok, errors {storm['errors']}, results sum "
-          f"{storm['results_sum']}, all acked in {storm['all_acked_ms']:.0f} ms after the first ballot, "
+    print(f"[storm/{via}] {'passed' if storm['passed'] else 'FAILED'}: {storm['accepted']}/{len(voters)} ok, "
+          f"errors {storm['errors']}, {storm['distinct_receipts']} distinct receipts, {storm['own_receipts']} "
+          f"voters see their own, published {storm['published_receipts']} "
+          f"({'same' if storm['published_match'] else 'DIFFERENT'}), results sum {storm['results_sum']}, cast "
+          f"{storm['cast']}, all acked in {storm['all_acked_ms']:.0f} ms after the first ballot, "
           f"last ack → poll.closed on all {storm['closed_received']}: {storm['closed_all_ms']:.0f} ms; last ballot "
           f"sent → final tally on all: {storm['last_ballot_to_final_ms']:.0f} ms", flush=True)
     return storm
@@ -911,8 +983,8 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
         f"Run took {elapsed / 60:.1f} minutes.", "",
         "```sh", ".venv/bin/python bench/live.py " + " ".join(sys.argv[1:]), "```", "",
         f"One server process on loopback; {args.procs} client processes (asyncio, python-socketio AsyncClient, "
-        "websocket transport, one token and one user per tablet) on the same cores as the server, so latencies "
-        "include the clients' own time to read and dispatch. For each N the session has N members invited (rows "
+        "websocket transport, one user per tablet, a token each except in the cookie door) on the same cores as "
+        "the server, so latencies include the clients' own time to read and dispatch. For each N the session has N members invited (rows "
         "added between steps) and N tablets connected and joined (`join` → state); tablets are added (and those "
         "the server dropped are reconnected), never all reconnected. Dropped = connections that ended during the "
         "step without the client asking (the server closed them, or the client gave up waiting for the server's "
@@ -950,19 +1022,24 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
                       + ", ".join(map(str, s["last_per_move"])) for s in res["steps"] if s.get("last_per_move")]
             lines.append("")
         for st in res["storms"]:
-            via = "socket `ballot.cast` (receipt in the ack)" if st["via"] == "socket" \
-                else "REST POST /api/v1/polls/{id}/ballots"
+            via = {"socket": "socket `ballot.cast` (receipt in the ack) on token-authenticated sockets",
+                   "rest": "REST POST /api/v1/polls/{id}/ballots (Bearer token; the token sockets listen)",
+                   "cookie": "socket `ballot.cast` on sockets authenticated by the session cookie of a login "
+                             "through the login page, as a browser (Origin = the server)"}[st["via"]]
             lines += [f"Vote storm (after the broadcast steps, all tablets disconnected first): {st['voters']} "
                       f"checked-in members of a {st['voters']}-member meeting, each with a tablet connected and "
                       f"joined; one ballot each via {via} at a random moment of a "
                       f"{args.spread} s window; secret poll; the chair closes (REST) once the last ballot is "
                       f"acknowledged. Checks **{'passed' if st['passed'] else 'FAILED'}** (every ballot ok with a "
                       "distinct receipt, closed results = the ballots sent, `cast` = voters, `poll.closed` on every "
-                      "voter's tablet).", "",
+                      "voter's tablet, each voter's own receipt (its token) = the one it got, published receipts = "
+                      "those received).", "",
                       "| measure | value |", "|---|---:|",
                       f"| ballots accepted / errors | {st['accepted']} / {st['error_count']} "
                       f"{' '.join(map(str, st['errors']))} |",
-                      f"| distinct receipts | {st['distinct_receipts']} |",
+                      f"| distinct receipts / voters seeing their own / published after close | "
+                      f"{st['distinct_receipts']} / {st['own_receipts']} / {st['published_receipts']} "
+                      f"({'the same' if st['published_match'] else 'NOT the same'}) |",
                       f"| closed poll: results sum / `cast` | {st['results_sum']} / {st['cast']} "
                       f"({'matches' if st['results_match'] else 'DIFFERS from'} the ballots acknowledged) |",
                       f"| ballots sent over (first → last sent) | {fmt(st['window_ms'])} ms |",
@@ -979,7 +1056,8 @@ def report(args, info: dict, results: list, started: float, elapsed: float) -> s
                       f"| `poll.progress` events per tablet (min–max) | {st['progress_events'][0]}–"
                       f"{st['progress_events'][1]} |",
                       f"| `poll.opened` p99 after the open POST | {fmt(st['opened_p99'])} ms |",
-                      f"| voters' tablets connecting and joining first | {fmt(st['connect_seconds'], 1)} s"
+                      f"| voters' tablets {'logging in, ' if st.get('connected_by') == 'cookie' else ''}"
+                      f"connecting and joining first | {fmt(st['connect_seconds'], 1)} s"
                       f"{' (reconnecting those the last storm dropped)' if st['reconnected'] else ''} |",
                       f"| tablets dropped during the storm | {st.get('dropped', 0)} |", ""]
         lines += ["Goals:", ""] + goals(args, res) + [""]
@@ -995,7 +1073,8 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.3, help="seconds between two moves")
     parser.add_argument("--storm", type=int, default=500, help="voters in the vote storm (0: none)")
     parser.add_argument("--spread", type=float, default=1.0, help="seconds over which the ballots are cast")
-    parser.add_argument("--ballots", nargs="+", choices=("socket", "rest"), default=["socket"])
+    parser.add_argument("--ballots", nargs="+", choices=("socket", "rest", "cookie"), default=["socket"],
+                        help="the vote storm's doors, one storm each: token socket, REST, cookie socket")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=["eventlet", "threading"])
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--concurrency", type=int, default=10, help="connections opened at once per process")
@@ -1027,6 +1106,7 @@ def main() -> None:
     results = []
     try:
         env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024",
+                          CABINET_SECURE_COOKIES="false",  # the cookie door logs in over plain http
                           **({"CABINET_GC_EVERY": str(args.gc_every)} if args.gc_every else {}))
         run_cabinet(env, "init-db")
         made = subprocess.run([sys.executable, __file__, "--_setup", str(max(args.n)), str(args.storm),
