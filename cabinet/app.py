@@ -39,9 +39,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     register_web(app)
 
-    from .realtime import events  # noqa: F401  (handlers must be registered before init_app)
+    from .realtime import events  # handlers must be registered before init_app
+    allowed = app.config["ALLOWED_ORIGINS"]
+
+    def origin_allowed(origin, environ):
+        """python-engineio refuses every request whose Origin this says no to, before any socket exists:
+        a page elsewhere must not ride on a member's cookie. (`[]` turns its check off; its default,
+        None, trusts X-Forwarded-* headers even with no proxy in front.)"""
+        return events.origin_allowed(origin, environ, allowed)
+
     socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], message_queue=app.config["REDIS_URL"],
-                      cors_allowed_origins=[], manage_session=False)
+                      client_manager=publish.client_manager(app.config["REDIS_URL"]),
+                      cors_allowed_origins=origin_allowed, manage_session=False)
 
     from .cli import register_commands
     register_commands(app)

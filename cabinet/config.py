@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .data_folder import lock_down
 
@@ -22,6 +23,29 @@ def _seconds(env, name: str, default: str) -> float:
     if not value > 0:
         raise ValueError(f"{name} must be a number of seconds above 0, not {env.get(name)!r}")
     return value
+
+
+def _origins(env) -> tuple[str, ...]:
+    """CABINET_ALLOWED_ORIGINS: comma-separated `scheme://host[:port]`, as browsers send them in `Origin`.
+    A mistake stops the start: a wrong list would silently refuse every tablet, or let the wrong pages in."""
+    origins = []
+    for entry in filter(None, (part.strip() for part in env.get("CABINET_ALLOWED_ORIGINS", "").split(","))):
+        try:
+            parsed = urlsplit(entry)
+            port = parsed.port
+        except ValueError:
+            parsed = port = None
+        if parsed is None or parsed.scheme.lower() not in ("http", "https") or not parsed.hostname \
+                or "@" in parsed.netloc or parsed.path not in ("", "/") or parsed.query or parsed.fragment:
+            raise ValueError(f"CABINET_ALLOWED_ORIGINS: {entry!r} is not an origin like "
+                             "https://cabinet.example.vn (scheme and host, a port if not the default; "
+                             "no path, no wildcard)")
+        scheme = parsed.scheme.lower()
+        default_port = {"http": 80, "https": 443}[scheme]
+        # Browsers send the origin lower-cased and without the scheme's default port.
+        host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname  # IPv6
+        origins.append(f"{scheme}://{host}" + (f":{port}" if port and port != default_port else ""))
+    return tuple(origins)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -62,6 +86,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "ASYNC_MODE": env.get("CABINET_ASYNC_MODE", "threading"),
         "PROXY_COUNT": int(env.get("CABINET_PROXY_COUNT", "0")),
+        # Pages that may open a live connection; empty: the server's own origin only (realtime/events.py).
+        "ALLOWED_ORIGINS": _origins(env),
         "MAX_UPLOAD_MB": int(env.get("CABINET_MAX_UPLOAD_MB", "200")),
         # Make readers' stamped copies in the background when a document arrives (services/copies_ahead.py).
         "PREPARE_COPIES": _bool(env.get("CABINET_PREPARE_COPIES", "true")),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
@@ -13,7 +13,7 @@ from ..presentation.json import state_json
 from ..extensions import db, socketio
 from ..services import accounts, audit, ballot_box, live, meetings, speakers
 from ..services.errors import Conflict, DomainError, NotAuthenticated
-from .publish import room_for, user_room
+from .publish import meeting_user_room, room_for, token_room, user_room
 
 log = logging.getLogger(__name__)
 _users: dict[str, int] = {}  # socket id -> user id, for connections authenticated by token
@@ -43,11 +43,28 @@ def _fail(err: DomainError) -> dict:
     return {"ok": False, "error": err.as_dict()}
 
 
+def origin_allowed(origin: str, environ: dict, allowed: tuple[str, ...]) -> bool:
+    """May a page of `origin` open a live connection? The configured origins (CABINET_ALLOWED_ORIGINS), or
+    else the server's own scheme://host as the tablet reached it. Behind nginx that comes from ProxyFix,
+    which trusts X-Forwarded-* only for the CABINET_PROXY_COUNT hops declared (python-engineio's own
+    same-origin rule trusts them always); the environ is the one ProxyFix rewrote."""
+    allowed = allowed or (f"{environ.get('wsgi.url_scheme', '')}://{environ.get('HTTP_HOST', '')}".lower(),)
+    # Two Origin headers arrive joined by a comma (python-socketio's websocket client adds its own to the
+    # caller's); a browser sends one. Each must be allowed.
+    return all(part.strip() in allowed for part in origin.lower().split(","))
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
     """Refuse anyone without a valid session cookie or `auth={"token": ...}`."""
     _fresh_identity()
     if current_user and current_user.is_authenticated:
+        # The browser sends the cookie whatever page opens the socket: only our own pages may use it.
+        # python-engineio checks the Origin first (cabinet/app.py); this holds even if that is loosened.
+        origin, allowed = request.headers.get("Origin"), current_app.config["ALLOWED_ORIGINS"]
+        if origin is not None and not origin_allowed(origin, request.environ, allowed):
+            log.warning("socket connect refused: cookie from origin %r", origin)
+            raise ConnectionRefusedError("origin_not_allowed")
         join_room(user_room(current_user.id))
         return True
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -57,6 +74,7 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("not_authenticated")
     _users[request.sid] = user.id
     join_room(user_room(user.id))
+    join_room(token_room(accounts.token_id(token)))  # revoking the token closes this room: disconnects
     return True
 
 
@@ -73,6 +91,7 @@ def on_join(data):
         meeting_id = data.get("meeting_id") if isinstance(data, dict) else None
         meeting = meetings.get_meeting(actor, meeting_id)
         join_room(room_for(meeting.id))
+        join_room(meeting_user_room(meeting.id, actor.id))  # closed if the actor loses sight of the meeting
         return {"ok": True, "state": state_json(actor, meeting)}
     except DomainError as err:
         return _fail(err)

@@ -184,11 +184,21 @@ def user_for_token(raw: str) -> User | None:
     return token.user if token.user.active else None
 
 
+def token_id(raw: str) -> int | None:
+    """The row id of a token: its live connections share a room named after it (revoke_token)."""
+    return db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == _token_digest(raw)))
+
+
 def revoke_token(raw: str) -> None:
+    """Log a device out: the token stops working, and once this commits its live connections are
+    disconnected on every server process (they would otherwise keep receiving and acting)."""
+    from ..realtime.publish import after_commit, end_token_connections
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
+        revoked = token.id
+        after_commit(db.session, lambda: end_token_connections(revoked))
 
 
 def list_users(actor: User, *, include_inactive: bool = True) -> list[User]:

@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import MEETING_ROLES, Meeting, Participant, User
 from ..models.types import utcnow
+from ..realtime.publish import after_commit, close_meeting_to
 from . import validation as v
 from .accounts import get_user
 from .errors import Conflict, Invalid, NotFound
 from .meetings import ensure_editable
-from .permissions import require
+from .permissions import may, require
 
 ROLE_LABELS = {"chair": _l("Chair"), "secretary": _l("Secretary"), "member": _l("Member"),
                "guest": _l("Guest")}
@@ -56,11 +57,17 @@ def change_role(actor: User, participant: Participant, role) -> Participant:
 
 
 def remove_participant(actor: User, participant: Participant) -> None:
+    """Uninvite; if that was the person's only sight of the meeting, their live connections leave its
+    room once this commits (on every server process), so its events stop reaching them at once."""
     meeting = participant.meeting
     require(actor, "participants.manage", meeting)
     ensure_editable(meeting)
+    user = participant.user
     meeting.participants.remove(participant)
     db.session.flush()
+    if not may(user, "meeting.view", meeting):  # the secretariat, say, still sees every meeting
+        meeting_id, user_id = meeting.id, user.id
+        after_commit(db.session, lambda: close_meeting_to(meeting_id, user_id))
 
 
 def reply_to_invitation(actor: User, meeting: Meeting, attending, reason="") -> Participant:
