@@ -80,7 +80,8 @@ def check_in(actor: User, meeting: Meeting, user_id=None, mode: str = "room", re
     db.session.flush()
     summary = attendance(meeting)
     publish(db.session, meeting, "attendance.updated",
-            {k: summary[k] for k in ("present", "expected", "quorum_met")} | {"needed": summary["needed"]})
+            {k: summary[k] for k in ("present", "expected", "quorum_met")} | {"needed": summary["needed"]}
+            | {"changed": {"user_id": target.user_id, "attendance": mode}})  # a tablet learns its own state
     return summary
 
 

@@ -32,6 +32,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(minutes_bp)
     app.register_blueprint(archive_bp)
+    from ..presentation.polls import MAJORITY_LABELS
+    app.jinja_env.globals["majority_labels"] = MAJORITY_LABELS  # the live page, the banner, the record
 
     @app.get("/")
     def index():

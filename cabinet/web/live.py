@@ -14,7 +14,6 @@ from ..models.types import utcnow
 from ..services import meetings, participants
 from ..services.errors import NotFound
 from ..services.permissions import is_secretariat, may
-from ..presentation.polls import MAJORITY_LABELS
 from ..services.polls import options_for
 from .helpers import actor
 
@@ -57,7 +56,7 @@ def session_page(meeting_id: int):
     data = _page_data(user, meeting)
     chair = data["can_move"] or data["can_polls"] or data["can_speakers"] or data["can_attendance"]
     return render_template("live/session.html", meeting=meeting, data=data, chair=chair,
-                           majority_labels=MAJORITY_LABELS, default_options=options_for(meeting),
+                           default_options=options_for(meeting),
                            role_labels=participants.ROLE_LABELS)
 
 

@@ -15,7 +15,7 @@ from ..models.types import utcnow
 from ..services import agenda, bodies, documents, meetings, participants, polls
 from ..presentation.calendar import calendar_response
 from ..presentation.json import document_json
-from ..presentation.polls import MAJORITY_LABELS, poll_json
+from ..presentation.polls import poll_json
 from ..services.meetings import MODE_LABELS
 from ..services.permissions import may, require
 from .helpers import actor, attempt, error_context, form_optional, form_text, local_input, register_filters
@@ -162,7 +162,7 @@ def _session_record(user, meeting) -> dict | None:
     for p in meeting.participants:
         attendance[p.attendance if p.attendance in attendance else "unknown"].append(p)
     taken = [poll_json(p) for p in polls.list_polls(user, meeting) if p.status == "closed"]
-    return {"attendance": attendance, "polls": taken, "majority_labels": MAJORITY_LABELS}
+    return {"attendance": attendance, "polls": taken}
 
 
 def _item_ids(tree) -> set[int]:

@@ -37,7 +37,7 @@ const connection = new LiveConnection(data.meeting_id, {
     if (name === "meeting.status") snapshot.status = payload.status;
     else if (name === "agenda.updated") connection.join();
     else if (name === "agenda.current") snapshot.current_item_id = payload.item_id;
-    else if (name === "attendance.updated") snapshot.attendance = { ...snapshot.attendance, ...payload };
+    else if (name === "attendance.updated") { const { changed, ...counts } = payload; snapshot.attendance = { ...snapshot.attendance, ...counts }; }
     else if (name === "speakers.updated") snapshot.speakers = payload;
     else if (name === "poll.opened" || name === "poll.closed") upsert(payload.poll);
     else if (name === "poll.progress") {

@@ -168,11 +168,20 @@ function applyEvent(name, payload) {
       renderCurrent();
       renderPresenting();
       break;
-    case "attendance.updated":
-      snapshot.attendance = { ...snapshot.attendance, ...payload };
+    case "attendance.updated": {
+      const { changed, ...counts } = payload;
+      snapshot.attendance = { ...snapshot.attendance, ...counts };
       renderQuorum();
-      loadAttendance().then(() => { renderCheckin(); renderPeople(); renderPoll(); });
+      if ($("[data-attendance-list]")) {  // the roll-call (chair, secretary) shows everyone: reload it
+        loadAttendance().then(() => { renderCheckin(); renderPeople(); renderPoll(); });
+      } else if (changed && changed.user_id === data.user_id) {  // a member's tablet: only its own state
+        state.myAttendance = changed.attendance;
+        if (banner?.me) banner.setMe({ ...banner.me, attendance: changed.attendance });
+        renderCheckin();
+        renderPoll();
+      }
       break;
+    }
     case "present.page":
       snapshot.presenting = { document_id: payload.document_id, page: payload.page };
       renderPresenting(true);

@@ -92,8 +92,14 @@ export class VoteBanner {
         this.dialog.close();
       }
     } else if (name === "attendance.updated") {
-      // The secretary may just have checked this member in (or out): only then does the banner change.
-      if (this.loadMe && this.polls.size) this.recheckSoon();
+      // The event names whose state changed: this member's own check-in (by the secretary, or from another
+      // device) changes the banner; nobody else's does, and nothing is fetched.
+      const changed = payload.changed;
+      if (this.loadMe && changed && changed.user_id === this.userId && this.me) {
+        this.me = { ...this.me, attendance: changed.attendance };
+      } else if (this.loadMe && this.me === undefined && this.polls.size) {
+        this.recheckSoon();
+      }
     } else {
       return;
     }
