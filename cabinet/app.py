@@ -19,8 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(build_config(app.instance_path, config))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import i18n, security
-    from .realtime import publish
+    from . import i18n, outbox, security
+    from .realtime import rooms
     from .services import audit
 
     security.init_app(app, login_manager)  # first: its before_request must run before the others'
@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)
-    publish.install()
+    outbox.install()
     audit.install(app)
 
     from .api import api_bp
@@ -49,7 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
         return events.origin_allowed(origin, environ, allowed)
 
     socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], message_queue=app.config["REDIS_URL"],
-                      client_manager=publish.client_manager(app.config["REDIS_URL"]),
+                      client_manager=rooms.client_manager(app.config["REDIS_URL"]),
                       cors_allowed_origins=origin_allowed, manage_session=False)
 
     from .cli import register_commands

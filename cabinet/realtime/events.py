@@ -13,7 +13,8 @@ from ..presentation.json import state_json
 from ..extensions import db, socketio
 from ..services import accounts, audit, ballot_box, live, meetings, speakers
 from ..services.errors import Conflict, DomainError, NotAuthenticated
-from .publish import meeting_user_room, room_for, token_room, user_room
+from ..outbox import room_for, user_room
+from .rooms import meeting_user_room, token_room
 
 log = logging.getLogger(__name__)
 _users: dict[str, int] = {}  # socket id -> user id, for connections authenticated by token

@@ -64,7 +64,7 @@ def progress_message(poll) -> dict:
 def send_progress(poll_id: int) -> None:
     from ..extensions import db
     from ..models import Poll
-    from .publish import room_for
+    from ..outbox import room_for
     poll = db.session.get(Poll, poll_id)
     if poll is not None and poll.status == "open":
         socketio.emit("poll.progress", progress_message(poll), to=room_for(poll.meeting_id))

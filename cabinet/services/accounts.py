@@ -122,7 +122,8 @@ def update_user(actor: User, user: User, changes: dict) -> User:
 def _end_sessions(user: User) -> None:
     """Invalidate every browser session (cookie ids embed session_version), every API token, and
     (after commit) every open Socket.IO connection."""
-    from ..realtime.publish import after_commit, end_user_connections
+    from ..outbox import after_commit
+    from ..realtime.rooms import end_user_connections
     user.session_version = (user.session_version or 1) + 1
     user_id = user.id
     after_commit(db.session, lambda: end_user_connections(user_id))
@@ -192,7 +193,8 @@ def token_id(raw: str) -> int | None:
 def revoke_token(raw: str) -> None:
     """Log a device out: the token stops working, and once this commits its live connections are
     disconnected on every server process (they would otherwise keep receiving and acting)."""
-    from ..realtime.publish import after_commit, end_token_connections
+    from ..outbox import after_commit
+    from ..realtime.rooms import end_token_connections
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()

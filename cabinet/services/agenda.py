@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import AgendaItem, Meeting, User
-from ..realtime.publish import publish
+from ..outbox import publish
 from . import validation as v
 from .errors import Invalid, NotFound
 from .meetings import ensure_editable

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import ANNOTATION_KINDS, Annotation, Document, DocumentVersion, User
-from ..realtime.publish import notify_user, publish
+from ..outbox import notify_user, publish
 from . import validation as v
 from .errors import Invalid, NotFound
 from .documents import get_version

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from ..extensions import db, socketio
 from ..models import Document, StampedCopy
-from ..realtime.publish import after_commit
+from ..outbox import after_commit
 from . import documents
 from .permissions import may
 

@@ -25,7 +25,7 @@ from ..models import (DOCUMENT_ACCESS, Document, DocumentRead, DocumentReader, D
                       StampedCopy, User)
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, reader_pool, run_pdf_worker
-from ..realtime.publish import publish
+from ..outbox import publish
 from ..storage import CHUNK, store
 from . import audit
 from . import validation as v

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..models import VOTING_ROLES, LiveState, Meeting, Participant, User
 from ..models.types import utcnow
-from ..realtime.publish import publish
+from ..outbox import publish
 from . import rules
 from . import validation as v
 from .errors import Conflict, Invalid, NotAllowed

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import MEETING_MODES, Meeting, Participant, User
 from ..models.types import utcnow
-from ..realtime.publish import publish
+from ..outbox import publish
 from . import rules
 from . import validation as v
 from .bodies import get_body

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Meeting, Minutes, MinutesRevision, User
 from ..pdf.runner import WorkerFailed, warm_renderer
-from ..realtime.publish import publish
+from ..outbox import publish
 from . import rules
 from . import validation as v
 from .errors import Conflict, Invalid, NotFound, Unavailable

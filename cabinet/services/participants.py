@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import MEETING_ROLES, Meeting, Participant, User
 from ..models.types import utcnow
-from ..realtime.publish import after_commit, close_meeting_to
+from ..outbox import after_commit
+from ..realtime.rooms import close_meeting_to
 from . import validation as v
 from .accounts import get_user
 from .errors import Conflict, Invalid, NotFound

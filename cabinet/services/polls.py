@@ -25,7 +25,7 @@ from ..models import (DEFAULT_OPTIONS, MAJORITY_RULES, BallotParticipation, Meet
                       Poll, PollTally, SealedBallot, User)
 from ..models.types import utcnow
 from ..realtime import progress
-from ..realtime.publish import after_commit, announce_unnumbered, publish
+from ..outbox import after_commit, announce_unnumbered, publish
 from . import audit, poll_keys, rules, sealing
 from . import validation as v
 from .errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import SPEAKER_KINDS, LiveState, Meeting, SpeakerRequest, User
 from ..models.types import utcnow
-from ..realtime.publish import publish
+from ..outbox import publish
 from . import validation as v
 from .errors import Conflict, NotFound
 from .live import ensure_live, live_state
