@@ -10,7 +10,8 @@
 // page offers to reload. The preview posts the same unsaved changes and shows the returned PDF in an
 // <iframe> through a blob: URL (CSP frame-src 'self' blob:), again a moment after typing stops.
 
-import { csrfToken, format, scriptReady } from "./forms.js";
+import { api, ApiError } from "./api.js";
+import { format, scriptReady } from "./forms.js";
 import { watchMinutes } from "./minutes-live.js";
 import { richValue, syncEmpty, wireRich } from "./minutes-rich.js";
 
@@ -25,58 +26,31 @@ function el(tag, className, text) {
   return node;
 }
 
-class ApiError extends Error {
-  constructor(status, code, message, field) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.field = field;
-  }
-}
-
 function apiCaller(texts) {
-  // One JSON (or PDF, with raw) request to /api/v1; refusals become ApiError with the server's message.
-  // `api.busy()`: a request that may change the minutes is still on its way.
+  // ../api.js with the page's own words when the server gave none; `api.busy()`: a request that may change
+  // the minutes is still on its way.
   let changing = 0;
-  async function api(method, path, body, { raw = false, signal } = {}) {
-    if (method === "GET") return send(method, path, body, raw, signal);
+  async function send(method, path, body, options) {
+    try {
+      return await api(method, path, body, options);
+    } catch (error) {
+      if (error instanceof ApiError && !error.message) {
+        error.message = error.status === 0 ? texts.network : format(texts.failed, { status: error.status });
+      }
+      throw error;
+    }
+  }
+  async function call(method, path, body, options = {}) {
+    if (method === "GET") return send(method, path, body, options);
     changing += 1;
     try {
-      return await send(method, path, body, raw, signal);
+      return await send(method, path, body, options);
     } finally {
       changing -= 1;
     }
   }
-  api.busy = () => changing > 0;
-
-  async function send(method, path, body, raw, signal) {
-    const headers = { Accept: raw ? "application/pdf, application/json" : "application/json", "X-CSRFToken": csrfToken };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    let response;
-    try {
-      response = await fetch(`/api/v1${path}`, {
-        method, headers, signal, credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      if (error.name === "AbortError") throw error;
-      throw new ApiError(0, "network", texts.network);
-    }
-    if (!response.ok) {
-      let payload = null;
-      try {
-        payload = await response.json();
-      } catch {
-        // not JSON (a proxy's page): the generic message below
-      }
-      const err = payload?.error;
-      throw new ApiError(response.status, err?.code ?? "failed",
-        err?.message ?? format(texts.failed, { status: response.status }), err?.field);
-    }
-    return raw ? response.blob() : response.json();
-  }
-
-  return api;
+  call.busy = () => changing > 0;
+  return call;
 }
 
 // After an action that changes what the page shows (draft, sign, correction) the page is loaded again; the

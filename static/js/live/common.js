@@ -1,5 +1,5 @@
-// Small helpers shared by the live pages: labels from data attributes, the JSON API, DOM building,
-// the speaker's countdown.
+// Small helpers shared by the live pages: labels from data attributes, DOM building, the speaker's
+// countdown. (The JSON API is ../api.js.)
 
 /** Labels in the reader's language: data-i18n-foo-bar="…" on `root` → t("fooBar", {n: 1}). */
 export function labels(root) {
@@ -14,26 +14,6 @@ export function labels(root) {
 export function readJson(id) {
   const element = document.getElementById(id);
   return element ? JSON.parse(element.textContent) : {};
-}
-
-const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
-
-/** Call the JSON API; resolves with the answer's JSON, rejects with {status, error}. */
-export async function api(method, path, body) {
-  const options = { method, credentials: "same-origin", headers: { "X-CSRFToken": csrf(), Accept: "application/json" } };
-  if (body !== undefined) {
-    options.headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(`/api/v1${path}`, options);
-  } catch (error) {
-    throw { status: 0, error: { code: "offline", message: "" } };
-  }
-  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (!response.ok) throw { status: response.status, error: data.error || { code: "error", message: "" } };
-  return data;
 }
 
 /** el("li", {class: "x", dataset: {test: "y"}, text: "…"}, child, …) */

@@ -2,7 +2,8 @@
 // progress or its result. Read only: it joins the meeting and follows its events.
 
 import { LiveConnection } from "./connection.js";
-import { api, el, flatAgenda, labels, percent, readJson, showCountdown, syncClock } from "./common.js";
+import { api } from "../api.js";
+import { el, flatAgenda, labels, percent, readJson, showCountdown, syncClock } from "./common.js";
 
 const root = document.querySelector("[data-screen]");
 const data = readJson("live-data");

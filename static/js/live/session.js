@@ -3,7 +3,8 @@
 
 import { Ballots } from "./ballot.js";
 import { LiveConnection } from "./connection.js";
-import { api, el, flatAgenda, labels, percent, readJson, showCountdown, syncClock } from "./common.js";
+import { api } from "../api.js";
+import { el, flatAgenda, labels, percent, readJson, showCountdown, syncClock } from "./common.js";
 import { VoteBanner } from "./vote-banner.js";
 
 const root = document.querySelector("[data-live]");
@@ -66,7 +67,7 @@ function showError(message, { sticky = false } = {}) {
 
 function failed(error) {
   if (error?.offline || error?.status === 0) showError(t("noConnection"));
-  else showError(t("failed", { message: error?.answer?.error?.message || error?.error?.message || error?.message || "" }));
+  else showError(t("failed", { message: error?.answer?.error?.message || error?.message || "" }));
 }
 
 async function run(button, action) {

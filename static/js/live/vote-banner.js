@@ -13,7 +13,8 @@
 
 import { Ballots } from "./ballot.js";
 import { LiveConnection } from "./connection.js";
-import { api, el, labels } from "./common.js";
+import { api } from "../api.js";
+import { el, labels } from "./common.js";
 
 const VOTING_ROLES = ["chair", "member"];
 const PRESENT = ["room", "online"];
@@ -260,7 +261,7 @@ export class VoteBanner {
       button.disabled = true;
       api("POST", `/meetings/${this.meetingId}/checkin`, {})
         .then(() => { this.me = { ...this.me, attendance: "room" }; })
-        .catch((error) => this.showError(error?.error?.message || ""))
+        .catch((error) => this.showError(error?.message || ""))
         .finally(() => this.render());
     }
   }

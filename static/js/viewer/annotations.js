@@ -2,7 +2,7 @@
 // Every change shows at once and is queued in the outbox (IndexedDB), which sends it in order when the
 // tablet is online; a creation carries a client_id, so the server never stores it twice.
 import { enqueue, flush, ID_PLACEHOLDER, outboxEvents, pending } from "../outbox.js";
-import { api, newClientId } from "./api.js";
+import { api, API_ROOT, newClientId } from "../api.js";
 import { toViewportBox } from "./geometry.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -16,7 +16,8 @@ export class AnnotationStore extends EventTarget {
     this.versionNumber = versionNumber;
     this.me = me;
     this.items = new Map();  // client_id → annotation (the API's shape, plus `pending`)
-    this.collectionUrl = `/api/v1/documents/${documentId}/annotations`;
+    this.collectionPath = `/documents/${documentId}/annotations`;
+    this.collectionUrl = `${API_ROOT}${this.collectionPath}`;  // as the outbox sends it
     this.offline = false;
     outboxEvents.addEventListener("sent", (event) => this.#onSent(event.detail));
     outboxEvents.addEventListener("rejected", (event) => this.#onRejected(event.detail));
@@ -26,7 +27,7 @@ export class AnnotationStore extends EventTarget {
   async load() {
     let items = [];
     try {
-      items = (await api("GET", this.collectionUrl)).items;
+      items = (await api("GET", this.collectionPath)).items;
       this.offline = false;
     } catch (error) {
       if (error.status && error.status !== 503) throw error;
@@ -37,7 +38,7 @@ export class AnnotationStore extends EventTarget {
 
   /** Load again (annotations changed elsewhere); if the list cannot be had, what is shown stays. */
   async refresh() {
-    const { items } = await api("GET", this.collectionUrl);
+    const { items } = await api("GET", this.collectionPath);
     this.offline = false;
     await this.#show(items);
   }
@@ -127,7 +128,7 @@ export class AnnotationStore extends EventTarget {
   }
 
   #itemUrl(item) {
-    return `/api/v1/annotations/${item.id ?? ID_PLACEHOLDER}`;
+    return `${API_ROOT}/annotations/${item.id ?? ID_PLACEHOLDER}`;
   }
 
   #onSent({ op, data }) {
