@@ -8,6 +8,7 @@ decrypted, at close (sealing.py, poll_keys.py, models/live.py).
 """
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 import uuid
@@ -185,7 +186,14 @@ def _admit(poll: Poll, actor: User, option, key: str, existing: BallotParticipat
     position = poll.options.index(option)
     if existing is not None:
         return _change_ballot(poll, existing, actor, position), None
-    return secrets.token_urlsafe(12), position
+    return _receipt(), position
+
+
+def _receipt() -> str:
+    """A receipt code a person can read aloud and compare: 80 random bits as four groups of four base32
+    letters and digits ("K7QD-9XMA-2RPF-HW3C")."""
+    code = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
 
 
 def _record_new(poll: Poll, requests: list[BallotRequest], keys: dict, receipts: list, admitted: dict) -> None:

@@ -133,7 +133,16 @@ def test_a_member_reading_a_document_votes_from_the_banner(page, shoot, live_ser
     expect(items.nth(0).locator("[data-test=list-votes-needed]")).to_have_text("Cần 2 phiếu tán thành để thông qua")
     expect(items.nth(0).locator("[data-test=list-named-ballots]")).to_contain_text(member_user["full_name"])
     expect(items.nth(0).locator("[data-test=list-not-voted]")).to_contain_text("Nguyễn Thị Lan")
+    # The voter checks their receipt against the codes published after the close.
+    receipt = as_member.get("receipt")
+    assert receipt
+    expect(items.nth(0).locator("[data-test=receipt-check]")).to_contain_text(receipt)
+    items.nth(0).locator("[data-test=check-receipt]").tap()
+    answer = items.nth(0).locator("[data-test=receipt-answer]")
+    expect(answer).to_have_attribute("data-counted", "true")
+    expect(answer).to_contain_text("có trong danh sách 1 phiếu đã được kiểm")
     expect(items.nth(1)).to_have_attribute("data-status", "closed")
+    expect(items.nth(1).locator("[data-test=receipt-check]")).to_have_count(0)  # no ballot, no receipt
     expect(items.nth(1).locator("[data-test=list-did-not-vote]")).to_have_attribute("data-count", "3")
     expect(items.nth(2)).to_have_attribute("data-status", "draft")
     expect(items.nth(2)).to_contain_text("Đã chuẩn bị")

@@ -504,9 +504,31 @@ function renderPollList() {
         el("span", { class: "live-poll__rule", text: majorityLabel(poll) })));
     if (poll.status === "open") item.append(el("p", { class: "live-poll__progress", text: t("cast", poll) }));
     if (poll.status === "closed") item.append(renderResult(poll, "list-"));
+    const receipt = poll.receipt || ballots.receipt(poll.id);  // from the server, or this tablet's own ballot
+    if (poll.status === "closed" && receipt) item.append(renderReceiptCheck(poll.id, receipt));
     return item;
   }));
   if (!state.polls.length) list.append(el("li", { class: "live-empty", text: t("noPolls") }));
+}
+
+/** The voter checks their own receipt against the codes of every counted ballot, published after close
+ *  (GET /polls/{id}/receipts): a code proves the ballot was counted and says nothing of the choice. */
+function renderReceiptCheck(pollId, receipt) {
+  const answer = el("span", { class: "live-poll__receipt-answer", dataset: { test: "receipt-answer" }, role: "status" });
+  const check = async () => {
+    try {
+      const published = await api("GET", `/polls/${pollId}/receipts`);
+      const counted = published.receipts.includes(receipt);
+      answer.textContent = t(counted ? "receiptCounted" : "receiptMissing", { receipt, count: published.count });
+      answer.dataset.counted = String(counted);
+    } catch (error) {
+      answer.textContent = t("failed", { message: error?.message || "" });
+    }
+  };
+  return el("p", { class: "live-poll__receipt-check", dataset: { test: "receipt-check" } },
+    el("span", { class: "live-poll__receipt", text: t("receipt", { receipt }) }),
+    el("button", { type: "button", class: "btn btn--secondary btn--small", dataset: { test: "check-receipt" }, onclick: check, text: t("checkReceipt") }),
+    answer);
 }
 
 function renderDrafts() {
