@@ -11,10 +11,9 @@ from cabinet import create_app  # noqa: E402
 app = create_app()
 
 if __name__ == "__main__":
-    from cabinet.extensions import socketio
-    from cabinet.serving import pace_garbage_collection
+    from cabinet.serving import pace_garbage_collection, serve_eventlet
     pace_garbage_collection(app.config["GC_EVERY"])
     host = os.environ.get("CABINET_HOST", "127.0.0.1")
     port = int(os.environ.get("CABINET_PORT", "5000"))
     print(f"Cabinet listening on http://{host}:{port}/", file=sys.stderr)
-    socketio.run(app, host=host, port=port)
+    serve_eventlet(app, host, port)

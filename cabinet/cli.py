@@ -69,17 +69,16 @@ def demo(samples):
               help="Connections served at once; each tablet's websocket holds one (eventlet's default: 1024).")
 def serve(host, port, max_connections):
     """Run the production server (eventlet) in the foreground."""
-    from .extensions import socketio
     app = current_app._get_current_object()
     if app.config["ASYNC_MODE"] != "eventlet":
         raise click.ClickException("serve needs CABINET_ASYNC_MODE=eventlet (set by `cabinet serve`)")
     from .pdf.runner import reader_pool, warm_renderer
     warm_renderer.prestart()
     reader_pool.prestart()
-    from .serving import pace_garbage_collection
+    from .serving import pace_garbage_collection, serve_eventlet
     pace_garbage_collection(app.config["GC_EVERY"])
     click.echo(f"Cabinet listening on http://{host}:{port}/")
-    socketio.run(app, host=host, port=port, log_output=True, max_size=max_connections)
+    serve_eventlet(app, host, port, max_connections)
 
 
 def register_commands(app) -> None:

@@ -51,3 +51,12 @@ def pace_garbage_collection(every: float) -> None:
                      found, (time.perf_counter() - started) * 1000)
 
     eventlet.spawn(collect_forever)
+
+
+def serve_eventlet(app, host: str, port: int, max_connections: int = 10000) -> None:
+    """Serve the app (Socket.IO included: init_app wrapped it) on eventlet's WSGI server, as Flask-SocketIO's
+    run() does, but with debug off: eventlet's default sends a 500's traceback to the client."""
+    import eventlet
+    import eventlet.wsgi
+    eventlet.wsgi.server(eventlet.listen((host, port)), app, log_output=True, max_size=max_connections,
+                         debug=False)

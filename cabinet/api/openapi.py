@@ -94,7 +94,7 @@ SCHEMAS = {
                   "majority": STR, "status": {"enum": ["draft", "open", "closed"]}, "cast": INT, "eligible": INT,
                   "voted": BOOL, "receipt": STR, "results": {"type": "object"},
                   "percent_of_members": {"type": "object"}, "members_total": INT, "present_total": INT,
-                  "passed": BOOL, "votes_needed": INT, "did_not_vote": INT, "did_not_vote_percent": NUM,
+                  "passed": BOOL, "votes_needed": INT, "quorum_needed": INT, "quorum_met": BOOL, "did_not_vote": INT, "did_not_vote_percent": NUM,
                   "ballots": {"type": "array"}, "not_voted": {"type": "array"}}),
     "Receipts": _obj({"poll_id": INT, "status": STR, "count": INT, "receipts": {"type": "array", "items": STR}}),
     "BallotInput": _obj({"option": STR, "key": STR}, ("option",)),

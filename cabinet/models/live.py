@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -57,8 +57,15 @@ class SpeakerRequest(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+OPEN_POLL = text("status = 'open'")
+
+
 class Poll(db.Model):
     __tablename__ = "polls"
+    # One open poll per meeting, kept by the database: two chairs' taps (or two processes) cannot race past
+    # the service's check.
+    __table_args__ = (Index("ix_polls_one_open_per_meeting", "meeting_id", unique=True,
+                            sqlite_where=OPEN_POLL, postgresql_where=OPEN_POLL),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)

@@ -45,6 +45,8 @@ def _result(poll: Poll, cast: int) -> dict:
               "percent_of_members": {label: _percent(c, members) for label, c in zip(poll.options, counts)},
               "members_total": members, "present_total": present, "passed": poll.passed,
               "votes_needed": rules.votes_needed(poll.majority, members, present, cast),
+              "quorum_needed": rules.quorum_needed(members, rules.quorum_ratio(poll.meeting)),
+              "quorum_met": rules.has_quorum(present, members, rules.quorum_ratio(poll.meeting)),
               "did_not_vote": max(0, members - cast),
               "did_not_vote_percent": _percent(max(0, members - cast), members)}
     if not poll.secret:

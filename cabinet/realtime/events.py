@@ -13,6 +13,7 @@ from ..presentation.json import state_json
 from ..extensions import db, socketio
 from ..services import accounts, audit, ballot_box, live, meetings, speakers
 from ..services.errors import Conflict, DomainError, NotAuthenticated
+from ..services.validation import is_id
 from ..outbox import room_for, user_room
 from .rooms import meeting_user_room, token_room
 
@@ -49,6 +50,8 @@ def origin_allowed(origin: str, environ: dict, allowed: tuple[str, ...]) -> bool
     else the server's own scheme://host as the tablet reached it. Behind nginx that comes from ProxyFix,
     which trusts X-Forwarded-* only for the CABINET_PROXY_COUNT hops declared (python-engineio's own
     same-origin rule trusts them always); the environ is the one ProxyFix rewrote."""
+    if not origin:  # a same-origin GET (long-polling) carries none; a page elsewhere always sends one
+        return True
     allowed = allowed or (f"{environ.get('wsgi.url_scheme', '')}://{environ.get('HTTP_HOST', '')}".lower(),)
     # Two Origin headers arrive joined by a comma (python-socketio's websocket client adds its own to the
     # caller's); a browser sends one. Each must be allowed.
@@ -101,7 +104,7 @@ def on_join(data):
 @socketio.on("leave")
 def on_leave(data):
     meeting_id = data.get("meeting_id") if isinstance(data, dict) else None
-    if isinstance(meeting_id, int):
+    if is_id(meeting_id):
         leave_room(room_for(meeting_id))
     return {"ok": True}
 
@@ -116,6 +119,11 @@ def _handle(action):
         db.session.rollback()
         log.info("socket event refused for %s: %s", request.sid, err.code)
         return _fail(err)
+    except Exception:  # a tablet waiting for its ack must get one, as an HTTP caller gets its 500
+        db.session.rollback()
+        log.exception("socket event failed for %s", request.sid)
+        return {"ok": False, "error": {"code": "internal_error",
+                                       "message": str(_l("Something went wrong on the server; try again."))}}
 
 
 def _field(data, name):

@@ -56,7 +56,7 @@ def _check_roles(roles) -> list[str]:
 
 
 def get_user(user_id) -> User:
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    user = db.session.get(User, user_id) if v.is_id(user_id) else None
     if user is None:
         raise NotFound(_l("User not found."), code="user_not_found")
     return user

@@ -50,7 +50,7 @@ def agenda_tree(actor: User, meeting: Meeting) -> list[AgendaNode]:
 
 
 def get_item(actor: User, item_id) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id) if isinstance(item_id, int) else None
+    item = db.session.get(AgendaItem, item_id) if v.is_id(item_id) else None
     if item is None or not may(actor, "item.view", item):
         raise NotFound(_l("Agenda item not found."), code="agenda_item_not_found")
     return item

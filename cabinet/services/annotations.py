@@ -90,7 +90,7 @@ def list_annotations(actor: User, document: Document, version: DocumentVersion) 
 
 
 def get_annotation(actor: User, annotation_id) -> Annotation:
-    annotation = db.session.get(Annotation, annotation_id) if isinstance(annotation_id, int) else None
+    annotation = db.session.get(Annotation, annotation_id) if v.is_id(annotation_id) else None
     if annotation is None or not may(actor, "document.read", annotation.document) or (
             annotation.user_id != actor.id and not annotation.shared):
         raise NotFound(_l("Annotation not found."), code="annotation_not_found")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db, socketio
 from ..models import Poll, User
-from . import audit, polls
+from . import audit, polls, validation
 from .errors import DomainError, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def cast(actor: User, poll_id, option, key=None) -> str:
     global _writing
     if type(actor) is not User:  # noqa: E721 — isinstance() is fooled by a proxy
         raise TypeError(f"ballot_box.cast needs a User, not {type(actor).__name__}")
-    if not isinstance(poll_id, int) or isinstance(poll_id, bool):
+    if not validation.is_id(poll_id):
         raise NotFound(_l("Poll not found."), code="poll_not_found")
     mine = _Waiting(poll_id, actor.id, polls.BallotRequest(actor, option, key, audit.acting_address()))
     actor.roles, actor.full_name  # what the writer reads of the actor: loaded now, by its own session

@@ -17,7 +17,7 @@ def list_bodies() -> list[Body]:
 
 
 def get_body(body_id) -> Body:
-    body = db.session.get(Body, body_id) if isinstance(body_id, int) else None
+    body = db.session.get(Body, body_id) if v.is_id(body_id) else None
     if body is None:
         raise NotFound(_l("Body not found."), code="body_not_found")
     return body

@@ -44,7 +44,7 @@ ACCESS_SHORT = {"public": _l("Public"), "participants": _l("Participants"), "con
 
 def get_document(actor: User, document_id) -> Document:
     """The document if the actor may read it; 404 otherwise (its existence is not revealed)."""
-    document = db.session.get(Document, document_id) if isinstance(document_id, int) else None
+    document = db.session.get(Document, document_id) if v.is_id(document_id) else None
     if document is None or not may(actor, "document.read", document):
         raise NotFound(_l("Document not found."), code="document_not_found")
     return document

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import MEETING_MODES, Meeting, Participant, User
+from ..models import MEETING_MODES, Meeting, Participant, Poll, User
 from ..models.types import utcnow
 from ..outbox import publish
 from . import rules
@@ -26,7 +26,7 @@ EDITABLE_STATUSES = ("draft", "published", "live", "adjourned")
 
 def get_meeting(actor: User, meeting_id) -> Meeting:
     """The meeting if the actor may see it; NotFound otherwise (its existence is not revealed)."""
-    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
+    meeting = db.session.get(Meeting, meeting_id) if v.is_id(meeting_id) else None
     if meeting is None or not may(actor, "meeting.view", meeting):
         raise NotFound(_l("Meeting not found."), code="meeting_not_found")
     return meeting
@@ -129,6 +129,9 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
         raise Conflict(_l("Add at least one agenda item before publishing."), code="empty_agenda")
     if action == "start" and not any(p.role == "chair" for p in meeting.participants):
         raise Conflict(_l("Invite a chair before starting the session."), code="no_chair")
+    if action in ("adjourn", "close") and _has_open_poll(meeting):
+        raise Conflict(_l("A vote is open: close it before adjourning or closing the session."),
+                       code="poll_open")
     meeting.status = target
     if action == "start" and meeting.quorum_ratio is None:
         meeting.quorum_ratio = rules.quorum_ratio(meeting)  # as the room sat: later edits of the body leave it
@@ -138,6 +141,11 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
         from .archive import index_meeting
         index_meeting(meeting)
     return meeting
+
+
+def _has_open_poll(meeting: Meeting) -> bool:
+    return db.session.scalar(select(Poll.id).where(Poll.meeting_id == meeting.id, Poll.status == "open")
+                             .limit(1)) is not None
 
 
 def available_moves(actor: User, meeting: Meeting) -> list[str]:

@@ -55,7 +55,7 @@ def plain_text(content: dict) -> str:
 
 
 def get_minutes(actor: User, minutes_id) -> Minutes:
-    minutes = db.session.get(Minutes, minutes_id) if isinstance(minutes_id, int) else None
+    minutes = db.session.get(Minutes, minutes_id) if v.is_id(minutes_id) else None
     if minutes is None:
         raise NotFound(_l("Minutes not found."), code="minutes_not_found")
     require(actor, "minutes.view", minutes.meeting)

@@ -21,7 +21,7 @@ RSVP_LABELS = {"pending": _l("No reply yet"), "attending": _l("Attending"), "dec
 
 
 def get_participant(actor: User, participant_id) -> Participant:
-    participant = db.session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    participant = db.session.get(Participant, participant_id) if v.is_id(participant_id) else None
     if participant is None:
         raise NotFound(_l("Participant not found."), code="participant_not_found")
     require(actor, "meeting.view", participant.meeting)

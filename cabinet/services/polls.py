@@ -42,7 +42,7 @@ def options_for(meeting: Meeting) -> list[str]:
 
 
 def get_poll(actor: User, poll_id) -> Poll:
-    poll = db.session.get(Poll, poll_id, options=[joinedload(Poll.meeting)]) if isinstance(poll_id, int) else None
+    poll = db.session.get(Poll, poll_id, options=[joinedload(Poll.meeting)]) if v.is_id(poll_id) else None
     if poll is None:
         raise NotFound(_l("Poll not found."), code="poll_not_found")
     require(actor, "poll.view", poll)
@@ -102,10 +102,20 @@ def open_poll(actor: User, poll: Poll) -> Poll:
         raise Conflict(_l("Only a prepared poll can be opened."), code="poll_not_draft")
     if db.session.scalar(select(Poll.id).where(Poll.meeting_id == meeting.id, Poll.status == "open")):
         raise Conflict(_l("Another poll is open; close it first."), code="other_poll_open")
+    counts = voting_counts(meeting)
+    needed = rules.quorum_needed(sum(counts.values()), rules.quorum_ratio(meeting))
+    if not rules.has_quorum(present_count(counts), sum(counts.values()), rules.quorum_ratio(meeting)):
+        raise Conflict(_l("No quorum: %(needed)s members must be present to vote (%(present)s are).",
+                          needed=needed, present=present_count(counts)), code="no_quorum")
     poll.status, poll.opened_at = "open", utcnow()
+    try:
+        db.session.flush()  # the database's one-open-poll index settles a race the check above cannot see
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_l("Another poll is open; close it first."), code="other_poll_open")
     if poll.secret:
         poll.seal_key = poll_keys.create(poll.id)
-    db.session.flush()
+        db.session.flush()
     from ..presentation.polls import poll_json  # the event's shape (presentation imports this module)
     publish(db.session, meeting, "poll.opened", {"poll": poll_json(poll)}, only_users=_audience(poll))
     return poll
@@ -147,7 +157,7 @@ def cast_ballots(poll: Poll, requests: list[BallotRequest]) -> list[str | Domain
     for i, r in enumerate(requests):
         try:
             require(r.actor, "poll.vote", meeting)
-            keys[i] = v.text(r.key or str(uuid.uuid4()), "key", max_length=64)
+            keys[i] = v.text(str(uuid.uuid4()) if r.key is None else r.key, "key", max_length=64)
         except DomainError as err:
             answers[i] = err
     if not keys:
@@ -178,6 +188,7 @@ def _admit(poll: Poll, actor: User, option, key: str, existing: BallotParticipat
     if poll.status != "open":
         raise Conflict(_l("The poll is closed.") if poll.status == "closed" else _l("The poll is not open yet."),
                        code="poll_closed" if poll.status == "closed" else "poll_not_open")
+    ensure_live(poll.meeting)  # an adjourned or closed session takes no ballot, whatever its polls say
     if not rules.is_present(poll.meeting.participant_for(actor).attendance):
         raise NotAllowed(_l("Check in to the session before voting."), code="not_checked_in")
     if option not in poll.options:
@@ -265,7 +276,7 @@ def close_poll(actor: User, poll: Poll) -> Poll:
     poll.members_total = sum(counts.values())
     poll.present_total = present_count(counts)
     poll.passed = rules.passes(poll.majority, poll.tallies[0].count, poll.members_total, poll.present_total,
-                               sum(t.count for t in poll.tallies))  # the first option is approval
+                               sum(t.count for t in poll.tallies), rules.quorum_ratio(meeting))  # 1st: approval
     db.session.flush()
     from ..presentation.polls import poll_json  # the event's shape (presentation imports this module)
     payload = poll_json(poll)

@@ -40,5 +40,10 @@ def votes_needed(majority: str, members: int, present: int, cast: int) -> int:
     return base // 2 + 1
 
 
-def passes(majority: str, approvals: int, members: int, present: int, cast: int) -> bool:
-    return approvals >= votes_needed(majority, members, present, cast)
+def has_quorum(present: int, members: int, ratio: float) -> bool:
+    return members > 0 and present >= quorum_needed(members, ratio)
+
+
+def passes(majority: str, approvals: int, members: int, present: int, cast: int, ratio: float) -> bool:
+    """Decided: the room had its quorum, and the approvals reached what the rule needs."""
+    return has_quorum(present, members, ratio) and approvals >= votes_needed(majority, members, present, cast)

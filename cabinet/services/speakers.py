@@ -34,7 +34,7 @@ def _current_item_id(meeting: Meeting) -> int | None:
 
 
 def get_request(actor: User, request_id) -> SpeakerRequest:
-    row = db.session.get(SpeakerRequest, request_id) if isinstance(request_id, int) else None
+    row = db.session.get(SpeakerRequest, request_id) if v.is_id(request_id) else None
     if row is None:
         raise NotFound(_l("Speaker request not found."), code="speaker_not_found")
     require(actor, "meeting.view", row.meeting)

@@ -52,6 +52,14 @@ def choice(value, field: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+MAX_ID = 2 ** 63 - 1  # the largest key the databases store (a bigger one overflows the driver)
+
+
+def is_id(value) -> bool:
+    """A plausible row id from a URL or a socket payload: an int (not a bool) the databases can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def integer(value, field: str, *, minimum: int | None = None, maximum: int | None = None,
             required: bool = True) -> int | None:
     if value is None or value == "":
@@ -64,7 +72,8 @@ def integer(value, field: str, *, minimum: int | None = None, maximum: int | Non
         number = int(value)
     except (TypeError, ValueError):
         raise Invalid(_l("“%(field)s” must be a whole number.", field=_label(field)), code="invalid_type", field=field)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+    maximum = MAX_ID if maximum is None else maximum  # nothing we store is larger; a bigger one overflows
+    if (minimum is not None and number < minimum) or number > maximum:
         raise Invalid(_l("“%(field)s” is out of range.", field=_label(field)), code="out_of_range", field=field)
     return number
 

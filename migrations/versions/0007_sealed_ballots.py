@@ -16,6 +16,12 @@ depends_on = None
 def upgrade():
     op.add_column('polls', sa.Column('seal_key', sa.LargeBinary(), nullable=True))
     op.add_column('meetings', sa.Column('quorum_ratio', sa.Float(), nullable=True))
+    # One open poll per meeting (a partial unique index, on both databases). Should an older race have left
+    # two open, the later ones go back to draft first.
+    op.execute("UPDATE polls SET status = 'draft', opened_at = NULL WHERE status = 'open' AND id NOT IN "
+               "(SELECT MIN(id) FROM polls WHERE status = 'open' GROUP BY meeting_id)")
+    op.create_index('ix_polls_one_open_per_meeting', 'polls', ['meeting_id'], unique=True,
+                    sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
     op.create_table('sealed_ballots',
     sa.Column('poll_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -26,6 +32,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_polls_one_open_per_meeting', table_name='polls')
     op.drop_table('sealed_ballots')
     with op.batch_alter_table('polls', schema=None) as batch_op:
         batch_op.drop_column('seal_key')

@@ -100,6 +100,7 @@ def test_a_ballot_over_the_socket_names_its_voter(app, make):
     staff, chair, member = make.user("secretariat"), make.user(), make.user()
     meeting = make.meeting(staff, status="live", participants_={chair: "chair", member: "member"})
     live.check_in(member, meeting)
+    live.check_in(chair, meeting)  # the quorum
     poll = polls.create_poll(chair, meeting, {"question": "Kín", "secret": True})
     polls.open_poll(chair, poll)
     token = accounts.issue_token(member, days=1)

@@ -104,3 +104,42 @@ def test_the_quorum_is_the_one_the_room_sat_under(make, council):
     assert live.attendance(meeting)["needed"] == 5, "as the room sat"
     from cabinet.services.minutes_record import record_of
     assert record_of(meeting)["attendance"]["needed"] == 5
+
+
+def test_an_open_vote_holds_the_session_open_and_an_adjourned_session_takes_no_ballot(api, council):
+    poll = _poll(api, council, secret=True)
+    staff, chair = api.as_(council["staff"]), api.as_(council["chair"])
+    meeting_id = council["meeting"].id
+    for move in ("adjourn", "close"):
+        refused = staff.post(f"/meetings/{meeting_id}/{move}")
+        assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "poll_open"
+    assert chair.post(f"/polls/{poll['id']}/close").status_code == 200
+    second = _poll(api, council, secret=False)
+    # The meeting's status moves under the poll (as an older version allowed): the ballot is still refused.
+    council["meeting"].status = "adjourned"
+    db.session.commit()
+    late = api.as_(council["members"][0]).post(f"/polls/{second['id']}/ballots", json={"option": "Tán thành"})
+    assert late.status_code == 409 and late.get_json()["error"]["code"] == "not_live"
+    assert api.as_(council["chair"]).get(f"/polls/{second['id']}").get_json()["cast"] == 0
+
+
+def test_hostile_ids_and_keys_get_precise_answers(api, council, app):
+    from cabinet.extensions import socketio
+    from cabinet.services import accounts
+    member = api.as_(council["members"][0])
+    for path in ("/polls/99999999999999999999999/ballots", "/polls/9223372036854775808/receipts"):
+        answer = member.post(path, json={"option": "Tán thành"}) if path.endswith("ballots") else member.get(path)
+        assert answer.status_code == 404, (path, answer.status_code)
+    assert member.get("/meetings/99999999999999999999999/polls").status_code == 404
+    poll = _poll(api, council, secret=False)
+    empty = member.post(f"/polls/{poll['id']}/ballots", json={"option": "Tán thành", "key": ""})
+    assert empty.status_code == 422 and empty.get_json()["error"]["field"] == "key"
+    token = accounts.issue_token(council["members"][1], days=1)
+    db.session.commit()
+    tablet = socketio.test_client(app, auth={"token": token})
+    for payload in ({"poll_id": 2 ** 63}, {"poll_id": 2 ** 70, "option": "Tán thành"}, None, "x", [1]):
+        ack = tablet.emit("ballot.cast", payload, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "poll_not_found", (payload, ack)
+    for event in ("join", "speaker.request"):
+        ack = tablet.emit(event, {"meeting_id": 2 ** 64}, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "meeting_not_found", (event, ack)

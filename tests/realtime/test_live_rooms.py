@@ -127,6 +127,14 @@ def test_a_cookie_socket_from_another_origin_is_refused(server):
         assert tablet.call("join", {"meeting_id": meeting["id"]}, timeout=5)["ok"]
     finally:
         tablet.disconnect()
+    # Long-polling from the live page itself: a same-origin XHR GET carries no Origin header at all.
+    polling = connect(server, cookie=cookie, transport="polling")
+    try:
+        assert polling.call("join", {"meeting_id": meeting["id"]}, timeout=5)["ok"]
+    finally:
+        polling.disconnect()
+    handshake = requests.get(f"{server.url}/socket.io/?EIO=4&transport=polling", headers={"Cookie": cookie})
+    assert handshake.status_code == 200 and "Traceback" not in handshake.text
     native = connect(server, token=meeting["tokens"]["daibieu2"])  # an app: a token and no Origin at all
     try:
         assert native.call("join", {"meeting_id": meeting["id"]}, timeout=5)["ok"]

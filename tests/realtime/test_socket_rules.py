@@ -140,10 +140,11 @@ def test_guests_receive_no_poll_of_a_confidential_item(app, make):
     for tablet in tablets.values():
         assert tablet.emit("join", {"meeting_id": meeting.id}, callback=True)["ok"]
         tablet.get_received()
+    live.check_in(member, meeting)
+    live.check_in(chair, meeting)
+    db.session.commit()
     poll = polls.create_poll(chair, meeting, {"question": "Bầu Trưởng ban (mật)?", "agenda_item_id": item.id})
     polls.open_poll(chair, poll)
-    db.session.commit()
-    live.check_in(member, meeting)
     db.session.commit()
     polls.close_poll(chair, poll)
     db.session.commit()

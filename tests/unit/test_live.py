@@ -80,6 +80,24 @@ def _present(session, count):
         live.check_in(user, session["meeting"])
 
 
+def test_no_vote_without_a_quorum_and_no_decision_when_it_is_lost(session):
+    """Two thirds of the 6 voting members (4) must be present to open a vote; if members leave before the
+    close, the vote is recorded but decides nothing."""
+    meeting, chair, members = session["meeting"], session["chair"], session["members"]
+    _present(session, 3)
+    poll = polls.create_poll(chair, meeting, {"question": "Thông qua?", "secret": False, "majority": "simple"})
+    with pytest.raises(Conflict) as refused:
+        polls.open_poll(chair, poll)
+    assert refused.value.code == "no_quorum" and "4" in refused.value.message
+    live.check_in(members[2], meeting)
+    polls.open_poll(chair, poll)
+    polls.cast_ballot(members[0], poll, "Tán thành")
+    live.check_in(chair, meeting, members[2].id, "absent", "Về sớm")
+    polls.close_poll(chair, poll)
+    result = poll_json(poll)
+    assert result["quorum_needed"] == 4 and result["quorum_met"] is False and result["passed"] is False
+
+
 @pytest.mark.parametrize("majority, yes, no, abstain, present, passed", [
     ("simple", 2, 1, 1, 4, False),   # 2 of 4 cast is not more than half
     ("simple", 3, 1, 0, 4, True),
@@ -107,7 +125,7 @@ def test_majority_rules(session, majority, yes, no, abstain, present, passed):
 
 
 def test_ballot_rules(session):
-    _present(session, 3)
+    _present(session, 4)  # the quorum: two thirds of the 6 voting members
     meeting, chair, members = session["meeting"], session["chair"], session["members"]
     poll = polls.create_poll(chair, meeting, {"question": "Biểu quyết", "secret": True})
     with pytest.raises(Conflict):
@@ -138,7 +156,7 @@ def test_ballot_rules(session):
 
 
 def test_named_ballots_may_change_only_where_the_body_allows(session):
-    _present(session, 2)
+    _present(session, 4)
     meeting, chair, member = session["meeting"], session["chair"], session["members"][0]
     poll = polls.create_poll(chair, meeting, {"question": "Q", "secret": False})
     polls.open_poll(chair, poll)
@@ -192,6 +210,7 @@ def test_secret_ballots_cannot_be_linked_to_voters(session):
 
 
 def test_one_open_poll_at_a_time(session):
+    _present(session, 4)
     chair, meeting = session["chair"], session["meeting"]
     first = polls.create_poll(chair, meeting, {"question": "1"})
     second = polls.create_poll(chair, meeting, {"question": "2"})
@@ -200,3 +219,40 @@ def test_one_open_poll_at_a_time(session):
         polls.open_poll(chair, second)
     with pytest.raises(NotAllowed):
         polls.create_poll(session["members"][0], meeting, {"question": "3"})
+
+
+def test_two_polls_opened_at_the_same_moment_leave_one_open(app, session):
+    """Two chairs' taps (or two server processes) open two prepared polls at once: the database's
+    one-open-poll index keeps exactly one open; the other gets 409 other_poll_open."""
+    import threading
+    from cabinet.models import Poll, User
+    _present(session, 4)
+    chair, meeting = session["chair"], session["meeting"]
+    ids = [polls.create_poll(chair, meeting, {"question": f"Nội dung {i}"}).id for i in range(2)]
+    chair_id = chair.id
+    db.session.commit()
+    start, answers = threading.Barrier(2), {}
+
+    def open_it(poll_id):
+        with app.app_context():
+            poll, me = db.session.get(Poll, poll_id), db.session.get(User, chair_id)
+            poll.meeting.participants, me.roles  # loaded before the race
+            start.wait()
+            try:
+                polls.open_poll(me, poll)
+                db.session.commit()
+                answers[poll_id] = "open"
+            except Conflict as err:
+                db.session.rollback()
+                answers[poll_id] = err.code
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=open_it, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers.values()) == ["open", "other_poll_open"], answers
+    db.session.expire_all()
+    assert [db.session.get(Poll, i).status for i in ids].count("open") == 1
