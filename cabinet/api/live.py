@@ -100,6 +100,13 @@ def move_poll(poll_id, action):
     return jsonify(poll_json(poll, caller()))
 
 
+@api_bp.post("/polls/<int:poll_id>/cancel")
+def cancel_poll(poll_id):
+    data = json_body()
+    poll = polls.cancel_poll(caller(), polls.get_poll(caller(), poll_id), data.get("reason"))
+    return jsonify(poll_json(poll, caller()))
+
+
 @api_bp.post("/polls/<int:poll_id>/ballots")
 def cast_ballot(poll_id):
     data = json_body()

@@ -91,11 +91,12 @@ SCHEMAS = {
                        "options": {"type": "array", "items": STR},
                        "majority": {"enum": ["simple", "present", "all", "two_thirds"]}}, ("question",)),
     "Poll": _obj({"id": INT, "question": STR, "options": {"type": "array", "items": STR}, "secret": BOOL,
-                  "majority": STR, "status": {"enum": ["draft", "open", "closed"]}, "cast": INT, "eligible": INT,
+                  "majority": STR, "status": {"enum": ["draft", "open", "closed", "cancelled"]}, "cast": INT, "eligible": INT,
                   "voted": BOOL, "receipt": STR, "results": {"type": "object"},
                   "percent_of_members": {"type": "object"}, "members_total": INT, "present_total": INT,
                   "passed": BOOL, "votes_needed": INT, "quorum_needed": INT, "quorum_met": BOOL, "did_not_vote": INT, "did_not_vote_percent": NUM,
                   "ballots": {"type": "array"}, "not_voted": {"type": "array"}}),
+    "CancelInput": _obj({"reason": STR}, ("reason",)),
     "Receipts": _obj({"poll_id": INT, "status": STR, "count": INT, "receipts": {"type": "array", "items": STR}}),
     "BallotInput": _obj({"option": STR, "key": STR}, ("option",)),
     "Receipt": _obj({"receipt": STR}),
@@ -246,6 +247,8 @@ ROUTES = [
      (404, 409)),
     ("post", "/polls/{poll_id}/{action}", "open (draft→open) or close (open→closed, decided by its majority "
      "rule)", None, 200, "Poll", (403, 404, 409)),
+    ("post", "/polls/{poll_id}/cancel", "Void an open poll (chair, secretariat): nothing it received counts, "
+     "the reason is in the audit log, the meeting may vote again", "CancelInput", 200, "Poll", (403, 404, 409, 422)),
     ("post", "/polls/{poll_id}/ballots", "Cast a ballot; the same key again returns the same receipt; second "
      "ballot or closed poll → 409; absent or not entitled → 403; not written within 20 s → 503 "
      "`ballot_box_busy` (not cast) or `ballot_pending` (may be counted): send it again with the same key",

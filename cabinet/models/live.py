@@ -19,7 +19,7 @@ from .types import UTCDateTime, utcnow
 from .users import User
 
 MAJORITY_RULES = ("simple", "present", "all", "two_thirds")
-POLL_STATUSES = ("draft", "open", "closed")
+POLL_STATUSES = ("draft", "open", "closed", "cancelled")
 SPEAKER_KINDS = ("speech", "question")
 SPEAKER_STATUSES = ("waiting", "speaking", "done", "withdrawn")
 DEFAULT_OPTIONS = ["Tán thành", "Không tán thành", "Không biểu quyết"]

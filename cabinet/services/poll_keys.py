@@ -65,7 +65,8 @@ def private_key(poll_id: int, public: bytes) -> bytes:
         if not sealing.matches(private, public):
             log.error("the key of secret poll %s is missing or wrong (%s)", poll_id, path)
             raise Unavailable(_l("The key of this secret poll is missing; its ballots cannot be taken or counted. "
-                                 "Tell the administrator."), code="poll_key_missing")
+                                 "Cancel the poll and vote again, and tell the administrator."),
+                              code="poll_key_missing")
         _cache[key] = private
     return private
 

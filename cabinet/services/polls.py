@@ -288,6 +288,26 @@ def close_poll(actor: User, poll: Poll) -> Poll:
     return poll
 
 
+def cancel_poll(actor: User, poll: Poll, reason) -> Poll:
+    """Void an open poll (its key lost, a wrong question, a disturbance): nothing it received is counted, the
+    reason goes in the audit log, and the meeting may vote again. The tablets drop it like a closed poll."""
+    meeting = poll.meeting
+    require(actor, "poll.manage", meeting)
+    reason = v.text(reason, "reason", max_length=1000)
+    _locked(poll)
+    if poll.status != "open":
+        raise Conflict(_l("Only an open poll can be cancelled."), code="poll_not_open")
+    poll.status, poll.closed_at = "cancelled", utcnow()
+    db.session.flush()
+    audit.record(db.session, "poll.cancel", actor=actor, obj=poll, meeting_id=meeting.id, details={"reason": reason})
+    if poll.seal_key:
+        after_commit(db.session, lambda: poll_keys.discard(poll.id))
+    from ..presentation.polls import poll_json  # the event's shape (presentation imports this module)
+    publish(db.session, meeting, "poll.closed", {"poll": poll_json(poll), "results": None, "passed": None},
+            only_users=_audience(poll))
+    return poll
+
+
 def _open_the_sum(poll: Poll) -> None:
     """Count a secret poll: add its sealed ballots up, decrypt the sums (the only decryption ever made)
     and forget the key once that is committed. The counts must account for every participation."""

@@ -182,3 +182,34 @@ def test_the_data_folder_is_the_servers_alone(tmp_path):
     assert data.stat().st_mode & 0o777 == 0o700
     for path in [data / "cabinet.sqlite3", *data.glob("cabinet.sqlite3-*"), data / "secret_key"]:
         assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+
+
+def test_a_poll_whose_key_is_lost_is_cancelled_and_the_meeting_votes_again(app, secret_poll):
+    """Without its key a secret poll can neither take ballots nor be counted: the chair cancels it (the
+    reason in the audit log), nothing it received counts, and the next vote opens."""
+    from cabinet.models import AuditEntry
+    from cabinet.services.errors import Conflict, Unavailable
+    poll, chair = secret_poll["poll"], secret_poll["chair"]
+    polls.open_poll(chair, poll)
+    db.session.commit()
+    polls.cast_ballot(secret_poll["voters"][1], db.session.get(Poll, poll.id), "Tán thành")
+    db.session.commit()
+    (Path(current_app.config["DATA_DIR"]) / "poll-keys" / f"poll-{poll.id}.key").write_bytes(b"x" * 32)
+    poll_keys._cache.clear()  # a restarted server: only the file is left, and it is damaged
+    with pytest.raises(Unavailable):
+        polls.close_poll(chair, db.session.get(Poll, poll.id))
+    db.session.rollback()
+    with pytest.raises(Conflict) as blocked:
+        polls.open_poll(chair, polls.create_poll(chair, poll.meeting, {"question": "Bầu lại?", "secret": True}))
+    assert blocked.value.code == "other_poll_open"
+    db.session.rollback()
+    polls.cancel_poll(chair, db.session.get(Poll, poll.id), "Mất khóa niêm phong; biểu quyết lại")
+    db.session.commit()
+    cancelled = db.session.get(Poll, poll.id)
+    assert cancelled.status == "cancelled" and [t.count for t in cancelled.tallies] == [0, 0, 0]
+    entry = db.session.query(AuditEntry).filter_by(action="poll.cancel").one()
+    assert "Mất khóa" in entry.details
+    again = polls.create_poll(chair, cancelled.meeting, {"question": "Bầu lại?", "secret": True})
+    polls.open_poll(chair, again)
+    db.session.commit()
+    assert polls.cast_ballot(secret_poll["voters"][1], again, "Tán thành")

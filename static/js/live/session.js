@@ -437,8 +437,11 @@ function renderPoll() {
       }
     }
     if (data.can_polls) {
-      box.append(el("button", { type: "button", class: "btn btn--primary live-btn", dataset: { closePoll: String(poll.id), test: "close-poll" }, text: t("closePoll") }));
+      box.append(el("button", { type: "button", class: "btn btn--primary live-btn", dataset: { closePoll: String(poll.id), test: "close-poll" }, text: t("closePoll") }),
+        el("button", { type: "button", class: "btn btn--ghost live-btn", dataset: { cancelPoll: String(poll.id), test: "cancel-poll" }, text: t("cancelPoll") }));
     }
+  } else if (poll.status === "cancelled") {
+    box.append(el("p", { class: "live-hint", dataset: { test: "poll-cancelled" }, text: t("pollStatusCancelled") }));
   } else {
     box.append(renderResult(poll));
   }
@@ -628,6 +631,9 @@ root.addEventListener("click", (event) => {
     run(button, async () => upsertPoll(await api("POST", `/polls/${d.openPoll}/open`, {})));
   } else if (d.closePoll) {
     run(button, () => api("POST", `/polls/${d.closePoll}/close`, {}));
+  } else if (d.cancelPoll) {
+    const reason = window.prompt(t("cancelReason"));  // the chair says why; the audit log keeps it
+    if (reason && reason.trim()) run(button, () => api("POST", `/polls/${d.cancelPoll}/cancel`, { reason }));
   } else if (d.recordAttendance) {
     const row = button.closest("[data-test=attendance-row]");
     const mode = row.querySelector("[data-attendance-select]").value;
