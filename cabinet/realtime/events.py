@@ -7,7 +7,6 @@ from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
-from sqlalchemy.orm import joinedload
 
 from ..presentation.json import state_json
 from ..extensions import db, socketio
@@ -18,7 +17,7 @@ from ..outbox import room_for, user_room
 from .rooms import meeting_user_room, token_room
 
 log = logging.getLogger(__name__)
-_users: dict[str, int] = {}  # socket id -> user id, for connections authenticated by token
+_tokens: dict[str, int] = {}  # socket id -> API token id, for connections authenticated by token
 
 
 def _fresh_identity() -> None:
@@ -33,11 +32,10 @@ def _actor() -> accounts.User:
     _fresh_identity()
     if current_user and current_user.is_authenticated:
         return audit.set_actor(current_user._get_current_object())  # the audit log's actor for this event
-    user_id = _users.get(request.sid)
-    user = db.session.get(accounts.User, user_id, options=[joinedload(accounts.User.role_rows)]) \
-        if user_id else None  # one query with the roles: every ballot of a vote storm asks
-    if user is None or not user.active:
-        raise NotAuthenticated("not authenticated")
+    token_id = _tokens.get(request.sid)
+    user = accounts.user_for_token_id(token_id) if token_id else None  # expired or revoked since: refused
+    if user is None:
+        raise NotAuthenticated(_l("The token is invalid, expired or revoked."), code="invalid_token")
     return audit.set_actor(user)
 
 
@@ -76,15 +74,15 @@ def on_connect(auth=None):
     if user is None:
         log.info("socket connect refused from %s", request.remote_addr)
         raise ConnectionRefusedError("not_authenticated")
-    _users[request.sid] = user.id
+    _tokens[request.sid] = accounts.token_id(token)
     join_room(user_room(user.id))
-    join_room(token_room(accounts.token_id(token)))  # revoking the token closes this room: disconnects
+    join_room(token_room(_tokens[request.sid]))  # revoking the token closes this room: disconnects
     return True
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_args):
-    _users.pop(request.sid, None)
+    _tokens.pop(request.sid, None)
 
 
 @socketio.on("join")

@@ -153,3 +153,28 @@ def test_guests_receive_no_poll_of_a_confidential_item(app, make):
     seen_by_guest = events(tablets[guest])
     assert not [e for e in seen_by_guest if e["name"] in ("poll.opened", "poll.closed")]
     assert "Bầu Trưởng ban" not in str(seen_by_guest)
+
+
+def test_a_token_that_expires_while_its_socket_is_open_can_no_longer_act(app, make):
+    """REST refuses an expired token at once; the socket it opened must refuse its events too."""
+    from datetime import timedelta
+
+    from cabinet.models import ApiToken
+    from cabinet.models.types import utcnow
+    from cabinet.services import live, polls
+    staff, chair, member = make.user("secretariat"), make.user(), make.user()
+    meeting = make.meeting(staff, status="live", participants_={chair: "chair", member: "member"})
+    live.check_in(member, meeting)
+    live.check_in(chair, meeting)
+    poll = polls.create_poll(chair, meeting, {"question": "Thông qua?"})
+    polls.open_poll(chair, poll)
+    tablet = connect(app, member)
+    assert tablet.emit("join", {"meeting_id": meeting.id}, callback=True)["ok"]
+    token = db.session.query(ApiToken).filter_by(user_id=member.id).one()
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    for event, payload in (("ballot.cast", {"poll_id": poll.id, "option": "Tán thành"}),
+                           ("speaker.request", {"meeting_id": meeting.id}), ("join", {"meeting_id": meeting.id})):
+        ack = tablet.emit(event, payload, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_token", (event, ack)
+    assert polls.cast_count(poll) == 0
