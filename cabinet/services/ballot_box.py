@@ -4,10 +4,12 @@ an audit entry chained, a commit). Ballots waiting at the same moment share one 
 `polls.cast_ballots` applies the rules of one ballot to each, so each still gets its own receipt or its
 own refusal, and nothing is acknowledged before it is committed.
 
-No thread of its own: the first caller to find nobody writing becomes the writer. It takes everything
-waiting (one ballot per voter and poll; a voter's second ballot waits for the next round), commits it,
-answers those callers, and goes on until its own ballot is answered; then it hands the writing to the
-next caller still waiting, or stops if there is none. Under eventlet the callers are greenlets (the
+One box per poll, so that a poll whose row is held (a slow database, a stuck transaction) stalls only its
+own voters, never another meeting's vote. No thread of its own: the first caller to find nobody writing
+for its poll becomes that poll's writer. It takes everything waiting for the poll (one ballot per voter; a
+voter's second ballot waits for the next round), commits it, answers those callers, and goes on until its
+own ballot is answered; then it hands the writing to the next caller still waiting, or stops if there is
+none. Under eventlet the callers are greenlets (the
 threading primitives are monkey-patched), under the threading mode threads; several server processes
 each have their own box and the database's lock on the poll orders them.
 """
@@ -43,15 +45,14 @@ class _Waiting:
 
 
 _lock = threading.Lock()
-_queue: list[_Waiting] = []
-_writing = False
+_queues: dict[int, list[_Waiting]] = {}  # poll id -> ballots waiting, in order of arrival
+_writing: set[int] = set()  # polls that have a writer
 
 
 def cast(actor: User, poll_id, option, key=None) -> str:
     """Cast the actor's ballot and return its receipt once it is committed, or raise its refusal (the
     same answers as polls.cast_ballot). `actor` must be a real User: the writer reads it in another
     context, where Flask-Login's `current_user` proxy would name whoever the writer is serving."""
-    global _writing
     if type(actor) is not User:  # noqa: E721 — isinstance() is fooled by a proxy
         raise TypeError(f"ballot_box.cast needs a User, not {type(actor).__name__}")
     if not validation.is_id(poll_id):
@@ -60,9 +61,10 @@ def cast(actor: User, poll_id, option, key=None) -> str:
     actor.roles, actor.full_name  # what the writer reads of the actor: loaded now, by its own session
     _give_back_connection()
     with _lock:
-        _queue.append(mine)
-        if not _writing:
-            _writing = mine.leads = True
+        _queues.setdefault(poll_id, []).append(mine)
+        if poll_id not in _writing:
+            _writing.add(poll_id)
+            mine.leads = True
     if not mine.leads and not mine.woken.wait(WAIT_LIMIT):  # answered, or handed the writing, in time?
         _give_up(mine)
     if not mine.answered:
@@ -80,8 +82,9 @@ def _give_up(mine: _Waiting) -> None:
     with _lock:
         if mine.leads or mine.answered:  # woken just now
             return
-        if mine in _queue:
-            _queue.remove(mine)
+        queue = _queues.get(mine.poll_id, [])
+        if mine in queue:
+            queue.remove(mine)
             log.warning("ballot box: a ballot of poll %s waited %.0f s and was not cast", mine.poll_id, WAIT_LIMIT)
             raise Unavailable(_l("Too many ballots are waiting; yours was not cast. Send it again."),
                               code="ballot_box_busy")
@@ -103,15 +106,13 @@ def _give_back_connection() -> None:
 
 
 def _write_until_answered(mine: _Waiting, app) -> None:
-    global _writing
-    batch: list[_Waiting] = []
+    poll_id, batch = mine.poll_id, []
     try:
         while not mine.answered:
             socketio.sleep(0)  # let ballots that arrived meanwhile join this round
             with _lock:
-                batch = _take()
-            for poll_id in dict.fromkeys(w.poll_id for w in batch):
-                _commit(app, poll_id, [w for w in batch if w.poll_id == poll_id])
+                batch = _take(poll_id)
+            _commit(app, poll_id, batch)
     except BaseException as err:  # the writer itself is stopped (its greenlet killed, say): nobody may hang
         for waiting in batch:
             if not waiting.answered:
@@ -120,25 +121,26 @@ def _write_until_answered(mine: _Waiting, app) -> None:
         raise
     finally:
         with _lock:
-            successor = next((w for w in _queue if not w.answered), None)
+            queue = _queues.get(poll_id, [])
+            successor = next((w for w in queue if not w.answered), None)
             if successor is None:
-                _writing = False
+                _writing.discard(poll_id)
+                _queues.pop(poll_id, None)
             else:
                 successor.leads = True
                 successor.woken.set()
 
 
-def _take() -> list[_Waiting]:
-    """Up to MAX_BATCH waiting ballots, the first of each voter per poll; the rest stay queued in order."""
+def _take(poll_id: int) -> list[_Waiting]:
+    """Up to MAX_BATCH ballots waiting for the poll, the first of each voter; the rest stay queued in order."""
     batch, seen, rest = [], set(), []
-    for waiting in _queue:
-        voter = (waiting.poll_id, waiting.voter_id)
-        if voter in seen or len(batch) == MAX_BATCH:
+    for waiting in _queues.get(poll_id, []):
+        if waiting.voter_id in seen or len(batch) == MAX_BATCH:
             rest.append(waiting)
         else:
-            seen.add(voter)
+            seen.add(waiting.voter_id)
             batch.append(waiting)
-    _queue[:] = rest
+    _queues[poll_id] = rest
     return batch
 
 

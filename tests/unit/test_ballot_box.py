@@ -234,7 +234,7 @@ def test_a_writer_that_fails_mid_batch_leaves_nothing_stuck(app, council):
         event.remove(engine, "before_cursor_execute", fail_once)
     assert failures, "the injected failure happened"
     assert len(answers) == len(ballots) and not any(t.is_alive() for t in threads), "every caller answered"
-    assert not ballot_box._writing and not ballot_box._queue, "nobody is left writing or waiting"
+    assert not ballot_box._writing and not any(ballot_box._queues.values()), "nobody is left writing or waiting"
     lost = [ballots[i] for i, a in answers.items() if not isinstance(a, str)]
     assert lost and all(isinstance(answers[i], Exception) for i in answers if not isinstance(answers[i], str))
     threads, again = _cast_in_threads(app, poll.id, ballots)
@@ -242,3 +242,31 @@ def test_a_writer_that_fails_mid_batch_leaves_nothing_stuck(app, council):
         thread.join(60)
     assert all(isinstance(a, str) for a in again.values()), again
     assert db.session.scalar(select(func.count()).select_from(BallotParticipation)) == len(voters)
+
+
+def test_a_stuck_poll_does_not_hold_up_another_meetings_vote(app, backend, make, council):
+    """One poll's row is held (a stuck transaction, a slow database): its voters wait, but a vote in another
+    meeting is written at once — each poll has its own box. (PostgreSQL: SQLite's one write lock for the
+    whole database would hold both, whatever the box does.)"""
+    if backend != "postgresql":
+        pytest.skip("SQLite locks the whole database for a writer")
+    stuck = _open_poll(council, secret=False)
+    staff, chair, member = make.user("secretariat"), make.user(), make.user()
+    other = make.meeting(staff, status="live", participants_={chair: "chair", member: "member"})
+    live.check_in(chair, other)
+    live.check_in(member, other)
+    free = polls.create_poll(chair, other, {"question": "Phiên khác?", "secret": False})
+    polls.open_poll(chair, free)
+    db.session.commit()
+    polls._locked(stuck)  # held by this test's transaction until it commits
+    waiting, _ = _cast_in_threads(app, stuck.id, [(council["members"][0].id, "Tán thành", "stuck")])
+    time.sleep(0.3)  # the stuck poll's writer is now waiting for the row
+    started = time.monotonic()
+    threads, answers = _cast_in_threads(app, free.id, [(member.id, "Tán thành", "free")])
+    for thread in threads:
+        thread.join(10)
+    assert isinstance(answers.get(0), str), answers
+    assert time.monotonic() - started < 5, "the other meeting's ballot did not wait for the stuck poll"
+    db.session.commit()  # release the stuck poll
+    for thread in waiting:
+        thread.join(30)
