@@ -99,6 +99,7 @@ def test_a_member_reading_a_document_votes_from_the_banner(page, shoot, live_ser
     shoot(page, "vote-banner-ballot", settle_ms=800)
     dialog.locator("[data-test=banner-vote-option][data-vote-option='Tán thành']").tap()
     expect(dialog.locator("[data-test=banner-voted]")).to_contain_text("Đã biểu quyết")
+    expect(dialog.locator("[data-test=banner-voted-option]")).to_have_text("Bạn đã chọn: Tán thành")
     expect(banner).to_be_hidden()
     as_member = member.get(f"{url}/polls/{poll_id}", timeout=10).json()
     assert as_member["voted"] is True and as_member["cast"] == 1

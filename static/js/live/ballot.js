@@ -52,6 +52,11 @@ export class Ballots {
     return this.done.get(pollId)?.receipt;
   }
 
+  /** What this tablet sent for the poll, once counted (only this tablet knows; the server never says). */
+  chosen(pollId) {
+    return this.done.get(pollId)?.option;
+  }
+
   clear(pollId) {
     window.sessionStorage.removeItem(this.storageKey(pollId));
     this.sending.delete(pollId);
@@ -111,7 +116,7 @@ export class Ballots {
     this.onChange(pollId);
     try {
       const answer = await connection.request("ballot.cast", { poll_id: pollId, option, key });
-      this.done.set(pollId, { receipt: answer.receipt });
+      this.done.set(pollId, { receipt: answer.receipt, option });  // shown back: "you chose …"
       this.clear(pollId);
     } catch (error) {
       const code = error?.answer?.error?.code;

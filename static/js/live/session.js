@@ -415,8 +415,10 @@ function renderPoll() {
     const voting = ballots.state(poll.id);
     if (poll.voted || ballots.voted(poll.id)) {
       const receipt = ballots.receipt(poll.id) || poll.receipt;
+      const chosen = ballots.chosen(poll.id);
       box.append(el("p", { class: "live-poll__voted", dataset: { test: "voted" } },
         el("strong", { text: t("voted") }),
+        chosen ? el("span", { class: "live-poll__chosen", dataset: { test: "voted-option" }, text: t("youChose", { option: chosen }) }) : null,
         receipt ? el("span", { class: "live-poll__receipt", text: t("receipt", { receipt }) }) : null));
     } else if (data.can_vote) {
       const checkedIn = state.myAttendance === "room" || state.myAttendance === "online";

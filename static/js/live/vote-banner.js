@@ -220,8 +220,10 @@ export class VoteBanner {
       el("span", { text: t(`majority${poll.majority.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")}`) })));
     if (this.votedIn(pollId)) {
       const receipt = this.ballots?.receipt(pollId) || poll.receipt;
+      const chosen = this.ballots?.chosen(pollId);
       body.append(el("p", { class: "vote-dialog__voted", dataset: { test: "banner-voted" } },
         el("strong", { text: t("voted") }),
+        chosen ? el("span", { class: "vote-dialog__chosen", dataset: { test: "banner-voted-option" }, text: t("youChose", { option: chosen }) }) : null,
         receipt ? el("span", { class: "vote-dialog__receipt", text: t("receipt", { receipt }) }) : null));
       return;
     }
