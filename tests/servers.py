@@ -76,3 +76,45 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+# --- clients of a real server: what a tablet or a browser does -------------------------------------------
+
+PASSWORD = "mat-khau-rat-dai"
+
+
+def bearer(server: Server, username: str, password: str = PASSWORD) -> str:
+    """An API token, as a tablet app gets one."""
+    answer = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": password})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["token"]
+
+
+def session_cookie(server: Server, username: str, password: str = PASSWORD) -> str:
+    """Log in through the login page as a browser does; the `Cookie` header it then sends."""
+    import re
+    browser = requests.Session()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(f"{server.url}/login").text).group(1)
+    answer = browser.post(f"{server.url}/login", data={"username": username, "password": password,
+                                                       "csrf_token": csrf}, allow_redirects=False)
+    assert answer.status_code == 302, answer.text[:500]
+    return f"cabinet_session={browser.cookies['cabinet_session']}"
+
+
+def events_within(client, seconds: float) -> list:
+    """Every (name, payload) a python-socketio SimpleClient receives in the next `seconds`."""
+    import socketio
+    received, deadline = [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            received.append(client.receive(timeout=left))
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.DisconnectedError):
+            break
+    return received
+
+
+def wait_disconnected(client, seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while client.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not client.connected

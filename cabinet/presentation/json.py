@@ -5,7 +5,7 @@ from datetime import timezone
 
 from ..extensions import db
 from ..models import AgendaItem, Body, LiveState, Meeting, Participant, Poll, User
-from ..services import documents, live, polls, speakers
+from ..services import documents, live, speakers
 from ..services.agenda import AgendaNode, agenda_tree
 from ..services.documents import last_read_version
 from ..services.errors import NotFound

@@ -1,9 +1,7 @@
 """Live rooms on a real eventlet server, with python-socketio clients over the network: closed to pages of
 other origins (the browser's cookie is not enough), and to people who lost access (a participant removed
 from the meeting, a revoked token)."""
-import re
 import subprocess
-import time
 
 import pytest
 import requests
@@ -14,9 +12,9 @@ from cabinet.services import accounts
 
 from .. import factories
 from ..conftest import BACKENDS, fresh_postgres_url
-from ..servers import CABINET, Server, cabinet_env, run_cabinet
+from ..servers import (CABINET, PASSWORD, Server, bearer, cabinet_env, events_within, run_cabinet,
+                       session_cookie, wait_disconnected)
 
-PASSWORD = "mat-khau-rat-dai"
 PEOPLE = (("vanphong", "secretariat"), ("chutoa", "member"), ("daibieu", "member"), ("daibieu2", "member"))
 
 
@@ -37,22 +35,6 @@ def server(request, tmp_path_factory, worker_id):
     srv = _start(tmp_path_factory, "rooms", **extra)
     yield srv
     srv.stop()
-
-
-def bearer(server, username):
-    answer = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["token"]
-
-
-def session_cookie(server, username):
-    """Log in through the login page as a browser does; the `Cookie` header it would send."""
-    browser = requests.Session()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(f"{server.url}/login").text).group(1)
-    answer = browser.post(f"{server.url}/login", data={"username": username, "password": PASSWORD,
-                                                       "csrf_token": csrf}, allow_redirects=False)
-    assert answer.status_code == 302, answer.text[:500]
-    return f"cabinet_session={browser.cookies['cabinet_session']}"
 
 
 def live_meeting(server, members=("daibieu", "daibieu2")):
@@ -87,24 +69,6 @@ def connect(server, *, token=None, cookie=None, origin=None, transport="websocke
     client.connect(server.url, headers=headers, auth={"token": token} if token else None,
                    transports=[transport], wait_timeout=5)
     return client
-
-
-def events_within(client, seconds):
-    """Every event the client receives in the next `seconds`."""
-    received, deadline = [], time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            received.append(client.receive(timeout=left))
-        except socketio.exceptions.TimeoutError:
-            break
-    return received
-
-
-def wait_disconnected(client, seconds=5):
-    deadline = time.monotonic() + seconds
-    while client.connected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not client.connected
 
 
 # --- origins ---------------------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ import pytest
 import requests
 import socketio
 
-from ..servers import Server, cabinet_env, free_port, run_cabinet
+from ..servers import PASSWORD, Server, bearer, cabinet_env, events_within, free_port, run_cabinet, wait_disconnected
 
-PASSWORD = "mat-khau-rat-dai"
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +50,7 @@ def two_servers(tmp_path_factory, redis_url):
 
 
 def _headers(server, username):
-    answer = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert answer.status_code == 201, answer.text
-    return {"Authorization": f"Bearer {answer.json()['token']}"}
+    return {"Authorization": f"Bearer {bearer(server, username)}"}
 
 
 def test_a_ballot_on_one_process_moves_the_tally_on_the_other(two_servers):
@@ -116,23 +113,6 @@ def _tablet(server, headers, meeting_id):
     return tablet
 
 
-def _heard(tablet, seconds):
-    names, deadline = [], time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            names.append(tablet.receive(timeout=left)[0])
-        except (socketio.exceptions.TimeoutError, socketio.exceptions.DisconnectedError):
-            break
-    return names
-
-
-def _disconnected(tablet, seconds=5):
-    deadline = time.monotonic() + seconds
-    while tablet.connected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not tablet.connected
-
-
 def test_a_participant_removed_through_one_process_stops_hearing_the_meeting_on_the_other(two_servers):
     one, two = two_servers
     staff, chair = _headers(one, "vanphong"), _headers(one, "chutoa")
@@ -144,8 +124,8 @@ def test_a_participant_removed_through_one_process_stops_hearing_the_meeting_on_
     try:
         assert requests.delete(f"{one.url}/api/v1/participants/{removed_id}", headers=staff).status_code == 204
         assert requests.post(f"{one.url}/api/v1/polls/{poll['id']}/open", headers=chair).status_code == 200
-        assert "poll.opened" in _heard(tablets[1], 3)
-        assert "poll.opened" not in _heard(tablets[0], 1)
+        assert "poll.opened" in [name for name, _payload in events_within(tablets[1], 3)]
+        assert "poll.opened" not in [name for name, _payload in events_within(tablets[0], 1)]
         answer = tablets[0].call("ballot.cast", {"poll_id": poll["id"], "option": "Tán thành"}, timeout=5)
         assert answer["ok"] is False, answer
     finally:
@@ -160,7 +140,7 @@ def test_a_token_revoked_through_one_process_ends_its_socket_on_the_other(two_se
     revoked, other_device = _tablet(two, member, meeting_id), _tablet(two, _headers(one, "daibieu2"), meeting_id)
     try:
         assert requests.delete(f"{one.url}/api/v1/auth/token", headers=member).status_code == 204
-        assert _disconnected(revoked), "the revoked token's socket on the other process is still connected"
+        assert wait_disconnected(revoked), "the revoked token's socket on the other process is still connected"
         assert other_device.connected and other_device.call("join", {"meeting_id": meeting_id}, timeout=5)["ok"]
     finally:
         revoked.disconnect()
@@ -177,7 +157,7 @@ def test_an_account_disabled_through_one_process_is_disconnected_on_the_other(tw
         disabled = requests.patch(f"{one.url}/api/v1/users/{user_id}", headers=_headers(one, "quantri"),
                                   json={"active": False})
         assert disabled.status_code == 200, disabled.text
-        assert "session.ended" in _heard(tablet, 3)
-        assert _disconnected(tablet), "the disabled account's socket on the other process is still connected"
+        assert "session.ended" in [name for name, _payload in events_within(tablet, 3)]
+        assert wait_disconnected(tablet), "the disabled account's socket on the other process is still connected"
     finally:
         tablet.disconnect()

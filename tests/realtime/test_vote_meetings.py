@@ -2,7 +2,6 @@
 tablet uses: Socket.IO with the browser's session cookie (as Chromium does), Socket.IO with a token, and
 REST. Ten people sit in two of the meetings and vote differently in each. Every ballot must be counted
 once, for its own voter, with its own choice (named polls list them; secret polls must add up)."""
-import re
 import threading
 
 import pytest
@@ -10,9 +9,8 @@ import requests
 import socketio
 
 from ..conftest import BACKENDS, fresh_postgres_url
-from ..servers import Server, cabinet_env, run_cabinet
+from ..servers import PASSWORD, Server, bearer, cabinet_env, run_cabinet, session_cookie
 
-PASSWORD = "mat-khau-rat-dai"
 VOTERS = 50
 SHARED = 10  # members of meeting A who also sit in meeting B
 DOORS = ("rest", "token-socket", "cookie-socket")
@@ -30,23 +28,6 @@ def server(request, tmp_path_factory, worker_id):
     srv = Server(env, data / "server.log").start()
     yield srv
     srv.stop()
-
-
-def _bearer(server, username):
-    response = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
-
-
-def _session_cookie(server, username):
-    """Log in through the login page as a browser does and return its session cookie."""
-    browser = requests.Session()
-    page = browser.get(f"{server.url}/login")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    answer = browser.post(f"{server.url}/login", data={"username": username, "password": PASSWORD,
-                                                       "csrf_token": csrf}, allow_redirects=False)
-    assert answer.status_code == 302, answer.text[:500]
-    return f"cabinet_session={browser.cookies['cabinet_session']}"
 
 
 class Voter:
@@ -83,7 +64,7 @@ class Voter:
 @pytest.fixture(scope="module")
 def council(server):
     api = f"{server.url}/api/v1"
-    admin = {"Authorization": f"Bearer {_bearer(server, 'quantri')}"}
+    admin = {"Authorization": f"Bearer {bearer(server, 'quantri')}"}
     names = {m: [f"{m}{i}" for i in range(VOTERS)] for m in "ac"}
     names["b"] = [f"b{i}" for i in range(VOTERS - SHARED)] + names["a"][:SHARED]
     ids = {}
@@ -92,7 +73,7 @@ def council(server):
             "username": name, "full_name": f"Đại biểu {name}", "password": PASSWORD})
         assert created.status_code == 201, created.text
         ids[name] = created.json()["id"]
-    tokens = {name: _bearer(server, name) for name in ids}
+    tokens = {name: bearer(server, name) for name in ids}
     meetings, voters = {}, {}
     for m, people in names.items():
         meeting = requests.post(f"{api}/meetings", headers=admin, json={
@@ -111,7 +92,7 @@ def council(server):
         voters[m] = []
         for i, name in enumerate(people):
             door = DOORS[(i + shift) % 3]
-            cookie = _session_cookie(server, name) if door == "cookie-socket" else None
+            cookie = session_cookie(server, name) if door == "cookie-socket" else None
             voters[m].append(Voter(server, name, door, tokens[name], cookie))
     for people in voters.values():
         for voter in people:
