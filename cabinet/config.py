@@ -89,6 +89,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Pages that may open a live connection; empty: the server's own origin only (realtime/events.py).
         "ALLOWED_ORIGINS": _origins(env),
         "MAX_UPLOAD_MB": int(env.get("CABINET_MAX_UPLOAD_MB", "200")),
+        "MAX_REQUEST_KB": int(env.get("CABINET_MAX_REQUEST_KB", "1024")),
         # Make readers' stamped copies in the background when a document arrives (services/copies_ahead.py).
         "PREPARE_COPIES": _bool(env.get("CABINET_PREPARE_COPIES", "true")),
         # Seconds between the production server's full garbage collections (cabinet/serving.py).
@@ -127,7 +128,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)
-    config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_MB"] * 1024 * 1024
+    # Every request body by default, authenticated or not (uploads: security.UPLOAD_ENDPOINTS).
+    config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_KB"] * 1024
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(data_dir)
     Path(config["FILES_DIR"]).mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# The routes that take a file (a PDF to store or to verify): the only ones allowed CABINET_MAX_UPLOAD_MB.
+UPLOAD_ENDPOINTS = frozenset({"api.upload_document", "api.add_version", "api.verify_pdf"})
+
+
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -53,9 +57,13 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
     @app.before_request
     def fresh_request_state():
         """Caller, language, CSRF token and the like are decided per request, even where one app context
-        serves several requests (the test client reuses the test's context): nothing leaks from the last."""
+        serves several requests (the test client reuses the test's context): nothing leaks from the last.
+        And the body's limit, before anyone (a rate limiter's key, a login) reads it: small by default,
+        the upload limit only where a route takes a file."""
         for key in list(g):
             g.pop(key, None)
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
 
     @app.after_request
     def security_headers(response):

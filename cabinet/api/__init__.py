@@ -65,7 +65,10 @@ def json_body() -> dict:
     """The request's JSON object, or 415 (not JSON) / 400 (malformed or not an object)."""
     if not request.is_json:
         raise UnsupportedMedia(_l("Send JSON with the header Content-Type: application/json."))
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: malformed, like any other bad JSON
+        data = None
     if data is None:
         raise BadInput(_l("The request body is not valid JSON."), code="malformed_json")
     if not isinstance(data, dict):

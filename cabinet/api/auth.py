@@ -12,7 +12,10 @@ from ..presentation.json import user_json
 def _login_key() -> str:
     """Limit per address *and* username: a stranger elsewhere cannot lock a member out of their tablet."""
     from flask import request
-    data = request.get_json(silent=True) if request.is_json else None
+    try:
+        data = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:
+        data = None
     username = data.get("username") if isinstance(data, dict) and isinstance(data.get("username"), str) else ""
     return f"{request.remote_addr}|{username.strip().lower()[:64]}"
 

@@ -126,3 +126,24 @@ def test_rsvp_bad_values(api, make):
     assert declined.status_code == 422 and declined.get_json()["error"]["field"] == "reason"
     ok = me.post(f"/meetings/{meeting.id}/rsvp", json={"attending": False, "reason": "Ốm"})
     assert ok.status_code == 200 and ok.get_json()["rsvp"] == "declined"
+
+
+def test_bodies_are_small_before_anyone_is_known(client, staff_api):
+    """Without a login, and by default everywhere, a body over 1 MB is refused from its declared length;
+    only the upload and verify routes take the upload limit (issue 11: 60 MB of JSON to the token route
+    froze every tablet for 6.5 s)."""
+    big = b'{"username": "' + b"a" * (2 * 1024 * 1024) + b'", "password": "x"}'
+    answer = client.post("/api/v1/auth/token", data=big, content_type="application/json")
+    assert answer.status_code == 413 and answer.get_json()["error"]["code"] == "too_large"
+    assert client.post("/api/v1/meetings", data=big, content_type="application/json").status_code == 401
+    login = client.post("/login", data={"username": "a" * (2 * 1024 * 1024), "password": "x"})
+    assert login.status_code == 413
+    assert staff_api.post("/meetings", data=big, content_type="application/json").status_code == 413
+
+
+def test_json_nested_too_deep_is_400_not_500(client, staff_api):
+    deep = "[" * 100_000 + "]" * 100_000
+    for answer in (client.post("/api/v1/auth/token", data=deep, content_type="application/json"),
+                   staff_api.post("/meetings", data=deep, content_type="application/json")):
+        assert answer.status_code == 400, answer.status_code
+        assert answer.get_json()["error"]["code"] == "malformed_json"

@@ -92,3 +92,18 @@ def test_a_2gb_upload_is_refused_before_it_is_read(server):
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
     assert '"too_large"' in answer
     assert time.monotonic() - started < 5
+
+
+def test_a_60mb_body_without_a_login_is_refused_before_it_is_read(server):
+    """Issue 11: 60 MB of JSON to the token route held the hub for 6.5 s and grew the process by 1.5 GB.
+    Bodies are small (1 MB) before anyone is known: the declared length alone gets 413, and the server
+    keeps answering others meanwhile."""
+    import socket
+    request = (f"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {60 * 1024 ** 2}\r\n\r\n{{\"username\": \"").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(request)
+        answer = conn.recv(65536).decode("utf-8", "replace")
+        assert requests.get(server.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert '"too_large"' in answer
