@@ -11,8 +11,9 @@ from cabinet import create_app  # noqa: E402
 app = create_app()
 
 if __name__ == "__main__":
-    from cabinet.serving import pace_garbage_collection, serve_eventlet
+    from cabinet.serving import offload_to_threads, pace_garbage_collection, serve_eventlet
     pace_garbage_collection(app.config["GC_EVERY"])
+    offload_to_threads()
     host = os.environ.get("CABINET_HOST", "127.0.0.1")
     port = int(os.environ.get("CABINET_PORT", "5000"))
     print(f"Cabinet listening on http://{host}:{port}/", file=sys.stderr)

@@ -75,8 +75,9 @@ def serve(host, port, max_connections):
     from .pdf.runner import reader_pool, warm_renderer
     warm_renderer.prestart()
     reader_pool.prestart()
-    from .serving import pace_garbage_collection, serve_eventlet
+    from .serving import offload_to_threads, pace_garbage_collection, serve_eventlet
     pace_garbage_collection(app.config["GC_EVERY"])
+    offload_to_threads()
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     serve_eventlet(app, host, port, max_connections)
 

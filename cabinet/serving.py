@@ -53,6 +53,20 @@ def pace_garbage_collection(every: float) -> None:
     eventlet.spawn(collect_forever)
 
 
+def offload_to_threads(at_once: int | None = None) -> None:
+    """CPU-bound calls (cabinet.offload: password hashing) go to eventlet's pool of real threads, at most
+    `at_once` together (one per core by default): logins cost the tablets' event loop nothing, and a
+    burst of them cannot take more memory than a few argon2 hashes at a time."""
+    from eventlet import semaphore, tpool
+    from . import offload
+    slots = semaphore.Semaphore(at_once or max(2, os.cpu_count() or 2))
+
+    def run(fn, *args):
+        with slots:
+            return tpool.execute(fn, *args)
+    offload.install(run)
+
+
 def serve_eventlet(app, host: str, port: int, max_connections: int = 10000) -> None:
     """Serve the app (Socket.IO included: init_app wrapped it) on eventlet's WSGI server, as Flask-SocketIO's
     run() does, but with debug off: eventlet's default sends a 500's traceback to the client."""

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from .. import offload
 from ..extensions import db
 from ..models import GLOBAL_ROLES, ApiToken, User, UserRole
 from ..models.types import utcnow
@@ -34,7 +35,7 @@ def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher_and_dummy()[0].hash(password)
+    return offload.run(_hasher_and_dummy()[0].hash, password)
 
 
 def _check_password_value(password) -> str:
@@ -142,7 +143,7 @@ def authenticate(username, password) -> User:
     user = find_user_by_username(username)
     hasher, dummy = _hasher_and_dummy()
     try:
-        hasher.verify(user.password_hash if user else dummy, password)
+        offload.run(hasher.verify, user.password_hash if user else dummy, password)  # off the event loop
     except (VerificationError, InvalidHashError):
         raise failure
     if user is None:

@@ -1,0 +1,48 @@
+"""Issue 11: forty members logging in at once made GET /healthz wait 4–7 s, for argon2 ran on eventlet's
+hub (and so did every tablet's broadcast). Password hashing now runs in real threads under `cabinet
+serve`: a request that needs no hashing is answered while the logins are still being hashed."""
+import threading
+import time
+
+import pytest
+import requests
+
+from ..servers import PASSWORD, Server, cabinet_env, run_cabinet
+
+LOGINS = 12
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("logins")
+    env = cabinet_env(data, CABINET_ARGON2_TIME_COST="3", CABINET_ARGON2_MEMORY_KIB="65536")  # the defaults
+    run_cabinet(env, "init-db")
+    for i in range(LOGINS):
+        run_cabinet(env, "create-user", f"daibieu{i}", "--password", PASSWORD, "--full-name", f"Đại biểu {i}")
+    srv = Server(env, data / "server.log").start()
+    yield srv
+    srv.stop()
+
+
+def test_a_burst_of_logins_does_not_hold_other_requests(server):
+    finished, start = [], threading.Barrier(LOGINS + 1)
+
+    def log_in(i):
+        start.wait()
+        answer = requests.post(f"{server.url}/api/v1/auth/token", timeout=60,
+                               json={"username": f"daibieu{i}", "password": PASSWORD})
+        finished.append(("login", answer.status_code))
+
+    threads = [threading.Thread(target=log_in, args=(i,)) for i in range(LOGINS)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    time.sleep(0.05)  # the logins are in
+    health = requests.get(f"{server.url}/healthz", timeout=60)
+    finished.append(("healthz", health.status_code))
+    for thread in threads:
+        thread.join(60)
+    assert all(status in (200, 201) for _name, status in finished), finished
+    logins_before = [name for name, _ in finished].index("healthz")
+    # On the hub, every login that arrived first had to be hashed before /healthz could be answered.
+    assert logins_before < LOGINS // 2, f"/healthz waited for {logins_before} of {LOGINS} logins"
