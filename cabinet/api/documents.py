@@ -95,7 +95,7 @@ def document_file(document_id):
     if not path.exists():
         raise Unavailable(_l("The file is missing from storage."), code="file_missing")
     response = send_file(path, mimetype="application/pdf", conditional=True, etag=digest, max_age=0,
-                         download_name=version.filename or f"document-{document.id}.pdf")
+                         download_name=documents.clean_file_name(version.filename) or f"document-{document.id}.pdf")
     response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
         "attachment", "inline", 1)
     response.headers["Cache-Control"] = "private, no-cache"

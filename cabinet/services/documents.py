@@ -166,6 +166,13 @@ def _agenda_item(meeting: Meeting, item_id, access: str):
     return item
 
 
+def clean_file_name(filename: str) -> str:
+    """The file's own name without folders or control characters (a CR/LF in it once broke the
+    Content-Disposition header of every later download: 500 to every reader)."""
+    name = Path((filename or "").replace("\\", "/")).name
+    return "".join(ch for ch in name if ch.isprintable()).strip()
+
+
 def upload_document(actor: User, meeting: Meeting, stream: BinaryIO, *, filename: str = "", title: str = "",
                     agenda_item_id=None, access: str = "participants", readers=None) -> Document:
     """Check and store a PDF as a new document of the meeting (version 1); announce it after commit."""
@@ -174,7 +181,7 @@ def upload_document(actor: User, meeting: Meeting, stream: BinaryIO, *, filename
     access = v.choice(access or "participants", "access", DOCUMENT_ACCESS)
     item = _agenda_item(meeting, agenda_item_id, access)
     reader_ids = _readers(meeting, access, readers)
-    filename = v.text(Path(filename or "").name or "document.pdf", "file", max_length=255)
+    filename = v.text(clean_file_name(filename) or "document.pdf", "file", max_length=255)
     title = v.text(title or Path(filename).stem.replace("_", " ").replace("-", " "), "title", max_length=500)
     digest, size, pages, removed = _checked_pdf(stream)
     document = Document(meeting_id=meeting.id, agenda_item_id=item.id if item else None, title=title,
@@ -194,7 +201,7 @@ def add_version(actor: User, document: Document, stream: BinaryIO, *, filename: 
     """A corrected file for the same document: the old versions stay, readers see "updated"."""
     require(actor, "document.manage", document.meeting)
     ensure_editable(document.meeting)
-    filename = v.text(Path(filename or "").name or document.current_version.filename, "file", max_length=255)
+    filename = v.text(clean_file_name(filename) or document.current_version.filename, "file", max_length=255)
     digest, size, pages, removed = _checked_pdf(stream)
     number = document.current_version.number + 1
     document.versions.append(DocumentVersion(number=number, sha256=digest, size=size, page_count=pages,

@@ -106,3 +106,18 @@ def test_closed_meeting_takes_no_documents(make, staff):
     closed = make.meeting(staff.user, status="closed")
     response = upload(staff, closed.id, sample("to-trinh-do-thi-thong-minh.pdf"))
     assert response.status_code == 409
+
+
+def test_a_file_name_with_control_characters_is_cleaned_and_the_document_still_serves(staff, meeting):
+    """Issue 11: a name with CR/LF (RFC 2231-encoded in the multipart header) was accepted, then the
+    document answered 500 to every reader."""
+    pdf = sample("to-trinh-do-thi-thong-minh.pdf")
+    body = (b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''to-trinh%0D%0AX-Injected%3A%201%09.pdf"
+            b"\r\nContent-Type: application/pdf\r\n\r\n" + pdf + b"\r\n--x--\r\n")
+    created = staff.post(f"/meetings/{meeting.id}/documents", data=body, content_type="multipart/form-data; boundary=x")
+    assert created.status_code == 201, created.get_json()
+    stored = db.session.query(DocumentVersion).one()
+    assert stored.filename == "to-trinhX-Injected: 1.pdf"
+    served = staff.get(f"/documents/{created.get_json()['id']}/file")
+    assert served.status_code == 200 and served.data.startswith(b"%PDF")
+    assert "\r" not in served.headers["Content-Disposition"] and "\n" not in served.headers["Content-Disposition"]
