@@ -1,7 +1,7 @@
 """Who is calling (session cookie or Bearer token) and the security headers every answer carries."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
@@ -23,6 +23,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+LOGIN_KEY = "login"  # the session cookie's key for the browser's LoginSession id
+
+
 # The routes that take a file (a PDF to store or to verify): the only ones allowed CABINET_MAX_UPLOAD_MB.
 UPLOAD_ENDPOINTS = frozenset({"api.upload_document", "api.add_version", "api.verify_pdf"})
 
@@ -41,7 +44,7 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        return accounts.load_session_user(session_id)
+        return accounts.load_session_user(session_id, session.get(LOGIN_KEY))
 
     @login_manager.request_loader
     def load_user_from_token(req):

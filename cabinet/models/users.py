@@ -60,6 +60,18 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
+class LoginSession(db.Model):
+    """One browser's login. Its random id travels in the signed session cookie; logging out ends it here,
+    so a copy of the cookie opens nothing afterwards (a signed cookie alone cannot be taken back)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class ApiToken(db.Model):
     """A Bearer token; only its SHA-256 is stored, so a database leak does not leak tokens."""
 

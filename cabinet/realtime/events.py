@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
@@ -13,8 +13,9 @@ from ..extensions import db, socketio
 from ..services import accounts, audit, ballot_box, live, meetings, speakers
 from ..services.errors import Conflict, DomainError, NotAuthenticated
 from ..services.validation import is_id
+from ..security import LOGIN_KEY
 from ..outbox import room_for, user_room
-from .rooms import meeting_user_room, token_room
+from .rooms import login_room, meeting_user_room, token_room
 
 log = logging.getLogger(__name__)
 _tokens: dict[str, int] = {}  # socket id -> API token id, for connections authenticated by token
@@ -68,6 +69,7 @@ def on_connect(auth=None):
             log.warning("socket connect refused: cookie from origin %r", origin)
             raise ConnectionRefusedError("origin_not_allowed")
         join_room(user_room(current_user.id))
+        join_room(login_room(session.get(LOGIN_KEY)))  # logging that browser out closes it: disconnects
         return True
     token = auth.get("token") if isinstance(auth, dict) else None
     user = accounts.user_for_token(token) if isinstance(token, str) else None

@@ -23,6 +23,16 @@ def end_user_connections(user_id: int) -> None:
     socketio.close_room(user_room(user_id))
 
 
+def login_room(login_id: str) -> str:
+    """The connections opened with one browser login's cookie; closing it (logout) disconnects them."""
+    return f"login:{login_id}"
+
+
+def end_login_connections(login_id: str) -> None:
+    """A browser logged out: disconnect the sockets its cookie opened, on every process."""
+    socketio.close_room(login_room(login_id))
+
+
 def end_token_connections(token_id: int) -> None:
     """A revoked token: disconnect the sockets it authenticated, on every process."""
     socketio.close_room(token_room(token_id))
@@ -46,7 +56,7 @@ class _ClosingRooms:
         for sid in members:
             if rest:
                 self.basic_leave_room(sid, namespace, meeting)
-            elif room.startswith(("user:", "token:")):
+            elif room.startswith(("user:", "token:", "login:")):
                 self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
         return super().basic_close_room(room, namespace)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import offload
 from ..extensions import db
-from ..models import GLOBAL_ROLES, ApiToken, User, UserRole
+from ..models import GLOBAL_ROLES, ApiToken, LoginSession, User, UserRole
 from ..models.types import utcnow
 from . import validation as v
 from .errors import Conflict, Invalid, NotAuthenticated, NotFound
@@ -155,16 +155,39 @@ def authenticate(username, password) -> User:
     return user
 
 
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: `id:session_version`; a bumped version or a disabled account logs out."""
+def load_session_user(session_id: str, login_id) -> User | None:
+    """Flask-Login's loader: `id:session_version` and the browser's login (LoginSession) in one query; a
+    bumped version, an ended login or a disabled account logs out."""
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
+    if not isinstance(login_id, str):
         return None
-    return user
+    return db.session.scalars(
+        select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, User.session_version == version, User.active.is_(True),
+               LoginSession.id == login_id, LoginSession.ended_at.is_(None))).first()
+
+
+def start_login(user: User) -> str:
+    """A new login for a browser: the id its session cookie carries (a new one at every login)."""
+    login_id = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(id=login_id, user_id=user.id))
+    db.session.flush()
+    return login_id
+
+
+def end_login(login_id) -> None:
+    """Log a browser out on the server: its cookie opens nothing any more, and once this commits its live
+    connections are disconnected on every process."""
+    from ..outbox import after_commit
+    from ..realtime.rooms import end_login_connections
+    row = db.session.get(LoginSession, login_id) if isinstance(login_id, str) else None
+    if row is not None and row.ended_at is None:
+        row.ended_at = utcnow()
+        db.session.flush()
+        after_commit(db.session, lambda: end_login_connections(login_id))
 
 
 def _token_digest(raw: str) -> str:

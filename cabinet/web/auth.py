@@ -4,12 +4,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlparse
 
-from flask import (Blueprint, current_app, make_response, redirect, render_template, request,
+from flask import (Blueprint, current_app, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..i18n import LANG_COOKIE
+from ..security import LOGIN_KEY
 from ..services import accounts, audit
 from ..services.errors import NotAuthenticated
 
@@ -41,7 +42,10 @@ def login():
         try:
             user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""))
             audit.record_login(db.session, user)
-            db.session.commit()  # a rehashed password, if argon2's parameters changed
+            login_id = accounts.start_login(user)
+            db.session.commit()  # the login, and a rehashed password if argon2's parameters changed
+            session.clear()  # a new session at login: nothing planted before it carries over
+            session[LOGIN_KEY] = login_id
             login_user(user, remember=False)
             log.info("login %s from %s", user.username, request.remote_addr)
             return redirect(_safe_next(request.args.get("next")))
@@ -60,8 +64,10 @@ def logout():
     """End the session and wipe what this browser kept for offline reading (another member may use
     the same tablet next): Clear-Site-Data removes caches, storage and the service worker."""
     audit.record_logout(db.session, current_user._get_current_object())
+    accounts.end_login(session.get(LOGIN_KEY))
     db.session.commit()
     logout_user()
+    session.clear()
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response

@@ -123,3 +123,35 @@ def test_logout_clears_what_the_browser_kept(client, make):
     assert response.status_code == 302
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_logout_ends_the_session_on_the_server_and_login_starts_a_new_one(app, make):
+    """Issue 11: after POST /logout the old cookie still read /api/v1/me and posted to the speakers' list;
+    and the session was not rotated at login (a cookie planted before login would be logged in)."""
+    staff, member = make.user("secretariat"), make.user()
+    meeting = make.meeting(staff, status="live", participants_={member: "member"})
+    browser = app.test_client()
+
+    def session_cookie():
+        return browser.get_cookie("cabinet_session", domain="cabinet.test").value
+
+    browser.get("/login")
+    before_login = session_cookie()  # the login page's own session (its CSRF token)
+    factories.login(browser, member)
+    cookie = session_cookie()
+    assert cookie != before_login
+    assert browser.get("/api/v1/me").status_code == 200
+    token = factories.csrf_token(browser, f"/meetings/{meeting.id}")
+    assert browser.post("/logout", data={"csrf_token": token}).status_code == 302
+
+    thief = app.test_client()  # a copy of the cookie as it was before logout
+    thief.set_cookie("cabinet_session", cookie, domain="cabinet.test")
+    assert thief.get("/api/v1/me").status_code == 401
+    refused = thief.post(f"/api/v1/meetings/{meeting.id}/speakers", json={},
+                         headers={"X-CSRFToken": token})
+    assert refused.status_code in (400, 401), refused.status_code
+    assert thief.get(f"/meetings/{meeting.id}").status_code == 302  # to the login page
+
+    factories.login(browser, member)  # logging in again starts a session of its own
+    assert session_cookie() != cookie
+    assert browser.get("/api/v1/me").status_code == 200

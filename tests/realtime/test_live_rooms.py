@@ -223,3 +223,28 @@ def test_a_revoked_token_ends_its_own_sockets_only(server):
     finally:
         revoked.disconnect()
         other_device.disconnect()
+
+
+def test_logging_out_ends_the_browsers_live_connection(server):
+    """The cookie a socket was opened with is logged out: the socket is disconnected (on every process:
+    the same room closing as a revoked token), and the old cookie opens nothing any more."""
+    import re
+    meeting = live_meeting(server)
+    browser = requests.Session()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(f"{server.url}/login").text).group(1)
+    browser.post(f"{server.url}/login", data={"username": "daibieu", "password": PASSWORD, "csrf_token": csrf})
+    cookie = f"cabinet_session={browser.cookies['cabinet_session']}"
+    tablet = connect(server, cookie=cookie, origin=server.url)
+    other_device = connect(server, cookie=session_cookie(server, "daibieu"), origin=server.url)
+    try:
+        assert tablet.call("join", {"meeting_id": meeting["id"]}, timeout=5)["ok"]
+        page = browser.get(f"{server.url}/meetings/{meeting['id']}").text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        assert browser.post(f"{server.url}/logout", data={"csrf_token": token}, allow_redirects=False).status_code == 302
+        assert wait_disconnected(tablet), "the logged-out browser's socket is still connected"
+        assert other_device.connected, "another device of the same member stays logged in"
+        assert requests.get(f"{server.url}/api/v1/me", headers={"Cookie": cookie}).status_code == 401
+    finally:
+        for client in (tablet, other_device):
+            if client.connected:
+                client.disconnect()

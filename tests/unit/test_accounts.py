@@ -29,11 +29,13 @@ def test_tokens_are_stored_hashed_and_die_with_the_account(make):
     db.session.commit()
     assert db.session.query(ApiToken).filter_by(token_hash=raw).count() == 0
     assert accounts.user_for_token(raw) is user
-    session_id = user.get_id()
+    session_id, login_id = user.get_id(), accounts.start_login(user)
+    db.session.commit()
+    assert accounts.load_session_user(session_id, login_id) is user
     accounts.update_user(admin, user, {"active": False})
     db.session.commit()
     assert accounts.user_for_token(raw) is None
-    assert accounts.load_session_user(session_id) is None
+    assert accounts.load_session_user(session_id, login_id) is None
     accounts.update_user(admin, user, {"active": True})
     assert accounts.user_for_token(raw) is None, "re-enabling does not revive old tokens"
 
