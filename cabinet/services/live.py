@@ -52,7 +52,7 @@ def attendance(meeting: Meeting) -> dict:
     present = present_count(counts)
     needed = rules.quorum_needed(expected, rules.quorum_ratio(meeting))
     return {"present": present, "expected": expected, "needed": needed,
-            "quorum_met": expected > 0 and present >= needed,
+            "quorum_met": rules.has_quorum(present, expected, rules.quorum_ratio(meeting)),
             "online": counts.get("online", 0), "absent": counts.get("absent", 0)}
 
 

@@ -129,7 +129,7 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
         raise Conflict(_l("Add at least one agenda item before publishing."), code="empty_agenda")
     if action == "start" and not any(p.role == "chair" for p in meeting.participants):
         raise Conflict(_l("Invite a chair before starting the session."), code="no_chair")
-    if action in ("adjourn", "close") and _has_open_poll(meeting):
+    if action in ("adjourn", "close") and has_open_poll(meeting):
         raise Conflict(_l("A vote is open: close it before adjourning or closing the session."),
                        code="poll_open")
     meeting.status = target
@@ -143,7 +143,7 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     return meeting
 
 
-def _has_open_poll(meeting: Meeting) -> bool:
+def has_open_poll(meeting: Meeting) -> bool:
     return db.session.scalar(select(Poll.id).where(Poll.meeting_id == meeting.id, Poll.status == "open")
                              .limit(1)) is not None
 

@@ -30,8 +30,8 @@ from ..outbox import after_commit, announce_unnumbered, publish
 from . import audit, poll_keys, rules, sealing
 from . import validation as v
 from .errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable
-from .live import ensure_live, present_count, voting_counts
-from .meetings import ensure_editable
+from .live import attendance, ensure_live, present_count, voting_counts
+from .meetings import ensure_editable, has_open_poll
 from .permissions import may, require
 
 log = logging.getLogger(__name__)
@@ -100,19 +100,19 @@ def open_poll(actor: User, poll: Poll) -> Poll:
     _locked(poll)
     if poll.status != "draft":
         raise Conflict(_l("Only a prepared poll can be opened."), code="poll_not_draft")
-    if db.session.scalar(select(Poll.id).where(Poll.meeting_id == meeting.id, Poll.status == "open")):
-        raise Conflict(_l("Another poll is open; close it first."), code="other_poll_open")
-    counts = voting_counts(meeting)
-    needed = rules.quorum_needed(sum(counts.values()), rules.quorum_ratio(meeting))
-    if not rules.has_quorum(present_count(counts), sum(counts.values()), rules.quorum_ratio(meeting)):
+    other_open = Conflict(_l("Another poll is open; close it first."), code="other_poll_open")
+    if has_open_poll(meeting):
+        raise other_open
+    room = attendance(meeting)
+    if not room["quorum_met"]:
         raise Conflict(_l("No quorum: %(needed)s members must be present to vote (%(present)s are).",
-                          needed=needed, present=present_count(counts)), code="no_quorum")
+                          needed=room["needed"], present=room["present"]), code="no_quorum")
     poll.status, poll.opened_at = "open", utcnow()
     try:
         db.session.flush()  # the database's one-open-poll index settles a race the check above cannot see
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(_l("Another poll is open; close it first."), code="other_poll_open")
+        raise other_open
     if poll.secret:
         poll.seal_key = poll_keys.create(poll.id)
         db.session.flush()
