@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db
 from ..security import bearer_token
-from ..services.errors import BadInput, DomainError, NotAuthenticated, UnsupportedMedia
+from ..services.errors import BadInput, DomainError, NotAuthenticated, TooManyAttempts, UnsupportedMedia
 
 log = logging.getLogger(__name__)
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -81,7 +81,10 @@ def domain_error(err: DomainError):
     db.session.rollback()
     if err.status >= 400:
         log.info("api %s %s -> %s %s", request.method, request.path, err.status, err.code)
-    return error_response(err.status, err.code, err.message, err.field)
+    response = error_response(err.status, err.code, err.message, err.field)
+    if isinstance(err, TooManyAttempts):
+        response[0].headers["Retry-After"] = str(err.retry_after)
+    return response
 
 
 @api_bp.errorhandler(CSRFError)

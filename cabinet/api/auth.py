@@ -1,5 +1,5 @@
 """Tokens and the current user."""
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from ..extensions import db, limiter
 from ..security import bearer_token
@@ -9,26 +9,14 @@ from . import api_bp, caller, json_body
 from ..presentation.json import user_json
 
 
-def _login_key() -> str:
-    """Limit per address *and* username: a stranger elsewhere cannot lock a member out of their tablet."""
-    from flask import request
-    try:
-        data = request.get_json(silent=True) if request.is_json else None
-    except RecursionError:
-        data = None
-    username = data.get("username") if isinstance(data, dict) and isinstance(data.get("username"), str) else ""
-    return f"{request.remote_addr}|{username.strip().lower()[:64]}"
-
-
 @api_bp.post("/auth/token")
 @limiter.limit(lambda: current_app.config["LOGIN_IP_RATE_LIMIT"],
                deduct_when=lambda response: response.status_code == 401)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
-               deduct_when=lambda response: response.status_code == 401)
 def issue_token():
+    """Per address and username, failures count in the same bucket as the login page's (login_attempts)."""
     data = json_body()
     try:
-        user = accounts.authenticate(data.get("username"), data.get("password"))
+        user = accounts.authenticate(data.get("username"), data.get("password"), request.remote_addr)
     except NotAuthenticated as err:
         audit.record_login_failure(db.session, data.get("username"), err.code)
         db.session.commit()  # the refusal rolls the request back: the entry is committed first

@@ -15,7 +15,7 @@ from .. import offload
 from ..extensions import db
 from ..models import GLOBAL_ROLES, ApiToken, LoginSession, User, UserRole
 from ..models.types import utcnow
-from . import validation as v
+from . import login_attempts, validation as v
 from .errors import Conflict, Invalid, NotAuthenticated, NotFound
 from .permissions import require
 
@@ -135,8 +135,21 @@ def _end_sessions(user: User) -> None:
         token.revoked_at = now
 
 
-def authenticate(username, password) -> User:
-    """The active user with these credentials, or NotAuthenticated (same message whatever was wrong)."""
+def authenticate(username, password, address: str | None = None) -> User:
+    """The active user with these credentials, or NotAuthenticated (same message whatever was wrong).
+    With the caller's address, failures count against its guesses (login_attempts): TooManyAttempts once
+    they are used up, before any password is checked."""
+    if address is not None:
+        login_attempts.refuse_if_exhausted(address, username)
+    try:
+        return _verified_user(username, password)
+    except NotAuthenticated:
+        if address is not None:
+            login_attempts.count_failure(address, username)
+        raise
+
+
+def _verified_user(username, password) -> User:
     failure = NotAuthenticated(_l("Wrong username or password."), code="invalid_credentials")
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
         raise failure

@@ -56,3 +56,13 @@ class Unavailable(DomainError):
     """Something on our side failed (a worker, a disk); the caller may retry. Nothing was changed."""
 
     status, code = 503, "unavailable"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts: the next one counts in `retry_after` seconds (windows expire, nothing locks)."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -12,15 +12,10 @@ from ..extensions import db, limiter
 from ..i18n import LANG_COOKIE
 from ..security import LOGIN_KEY
 from ..services import accounts, audit
-from ..services.errors import NotAuthenticated
+from ..services.errors import NotAuthenticated, TooManyAttempts
 
 log = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__)
-
-
-def _login_key() -> str:
-    """Per address and username, with expiring windows: a failed guess never locks an account for good."""
-    return f"{request.remote_addr}|{request.form.get('username', '').strip().lower()[:64]}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,15 +27,14 @@ def _safe_next(target: str | None) -> str:
 @auth_bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_IP_RATE_LIMIT"], methods=["POST"],
                deduct_when=lambda response: response.status_code == 401)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code == 401)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))
     error = None
     if request.method == "POST":
         try:
-            user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""))
+            user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""),
+                                         request.remote_addr)
             audit.record_login(db.session, user)
             login_id = accounts.start_login(user)
             db.session.commit()  # the login, and a rehashed password if argon2's parameters changed
@@ -54,8 +48,16 @@ def login():
             audit.record_login_failure(db.session, request.form.get("username", ""), err.code)
             db.session.commit()
             error = err.message
-    status = 401 if error else 200
-    return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status
+        except TooManyAttempts as err:
+            log.info("login refused for %r from %s: too many attempts", request.form.get("username", "")[:64],
+                     request.remote_addr)
+            return _login_page(err.message, 429, {"Retry-After": str(err.retry_after)})
+    return _login_page(error, 401 if error else 200)
+
+
+def _login_page(error, status: int, headers=None):
+    return render_template("auth/login.html", error=error, username=request.form.get("username", "")), \
+        status, headers or {}
 
 
 @auth_bp.post("/logout")

@@ -109,6 +109,26 @@ def test_web_login_failures_are_rate_limited_too(app, client, make, monkeypatch)
                                        "csrf_token": token}).status_code == 429
 
 
+def test_failed_logins_count_once_whichever_door(app, client, make, monkeypatch):
+    """The login page and the token API share one count: three guesses a minute means three, not six."""
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    user = make.user()
+    token = factories.csrf_token(client)
+    for _ in range(2):
+        assert client.post("/login", data={"username": user.username, "password": "nope-nope",
+                                           "csrf_token": token}).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": user.username.upper(),
+                                                   "password": "nope-nope"}).status_code == 401
+    blocked = client.post("/api/v1/auth/token", json={"username": user.username, "password": make.PASSWORD})
+    assert blocked.status_code == 429 and blocked.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < int(blocked.headers["Retry-After"]) <= 60
+    page = client.post("/login", data={"username": user.username, "password": make.PASSWORD,
+                                       "csrf_token": token})
+    assert page.status_code == 429 and "Retry-After" in page.headers
+    assert "Đăng xuất" not in page.get_data(as_text=True)  # not logged in
+    assert client.get("/api/v1/me").status_code == 401
+
+
 @pytest.mark.parametrize("path", ["/meetings/", "/admin/users"])
 def test_pages_need_login(client, path):
     response = client.get(path)
