@@ -78,6 +78,9 @@ def serve(host, port, max_connections):
     from .serving import offload_to_threads, pace_garbage_collection, serve_eventlet
     pace_garbage_collection(app.config["GC_EVERY"])
     offload_to_threads()
+    from .extensions import socketio
+    from .services.archive import index_texts_in_background
+    socketio.start_background_task(index_texts_in_background, app)  # words a stopped server left pending
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     serve_eventlet(app, host, port, max_connections)
 

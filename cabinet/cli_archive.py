@@ -18,7 +18,7 @@ def archive_group():
 def reindex(meeting_id):
     """Index the words of closed meetings' minutes and documents for the archive search."""
     from .models import Meeting
-    from .services.archive import index_meeting
+    from .services.archive import index_meeting, index_pending_texts
     query = select(Meeting).where(Meeting.status == "closed")
     if meeting_id is not None:
         query = query.where(Meeting.id == meeting_id)
@@ -27,4 +27,5 @@ def reindex(meeting_id):
         index_meeting(meeting)
         db.session.commit()
         count += 1
-    click.echo(f"Indexed {count} closed meeting(s).")
+    documents = index_pending_texts()
+    click.echo(f"Indexed {count} closed meeting(s), the words of {documents} document(s).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -23,6 +23,8 @@ class ArchiveEntry(db.Model):
     ref_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500), default="")
     folded: Mapped[str] = mapped_column(Text, default="")  # title + text, folded: what the full-text index holds
+    # A document's words are extracted after the close commits (services/archive.py); until then, its title.
+    text_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), index=True)
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

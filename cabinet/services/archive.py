@@ -2,24 +2,32 @@
 
 Text is folded (lower case, diacritics removed, đ → d) both when indexed and when searched, so a query
 typed without Vietnamese accents still finds the accented text. Full-text matching is the database's:
-SQLite FTS5 or a PostgreSQL GIN index on to_tsvector('simple', …). Document text is extracted in the PDF
-worker when a meeting closes (and by `cabinet archive reindex`).
+SQLite FTS5 or a PostgreSQL GIN index on to_tsvector('simple', …).
+
+A meeting is indexed in its closing transaction with what the database holds (title, agenda, minutes,
+document titles); the words of its documents come after the close commits: the PDF worker reads them with
+no transaction open, one document at a time, and each is written in a short transaction of its own (a
+1 000-page PDF held SQLite's write lock for minutes when this ran inside the close). Entries still waiting
+are marked `text_pending`, so a restart picks them up (`cabinet serve` at start, `cabinet archive reindex`).
 """
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, text
 
 from ..config import DEFAULT_TIMEZONE
-from ..extensions import db
+from ..extensions import db, socketio
 from ..models import ArchiveEntry, Document, Meeting, Minutes, User
+from ..outbox import after_commit
 from ..pdf.runner import WorkerFailed, run_pdf_worker
 from ..storage import store
 from . import validation as v
@@ -27,6 +35,7 @@ from .errors import Invalid
 from .permissions import may, require
 
 log = logging.getLogger(__name__)
+_turn = threading.Lock()  # one extraction at a time per process (green under eventlet)
 MAX_TEXT = 500_000  # characters kept per document: enough to find it, bounded for the index
 PAGE_SIZE = 50
 # Circular 10/2022/TT-BNV: records of council sessions and their minutes are kept permanently.
@@ -40,13 +49,14 @@ def fold(value: str) -> str:
     return re.sub(r"\s+", " ", value.lower()).strip()
 
 
-def _put(meeting_id: int, kind: str, ref_id: int, title: str, body: str) -> None:
+def _put(meeting_id: int, kind: str, ref_id: int, title: str, body: str) -> ArchiveEntry:
     entry = db.session.scalar(select(ArchiveEntry).where(ArchiveEntry.kind == kind, ArchiveEntry.ref_id == ref_id))
     if entry is None:
         entry = ArchiveEntry(meeting_id=meeting_id, kind=kind, ref_id=ref_id)
         db.session.add(entry)
     entry.title = title[:500]
     entry.folded = fold(f"{title} {body}")
+    return entry
 
 
 def index_minutes(minutes: Minutes) -> None:
@@ -54,25 +64,65 @@ def index_minutes(minutes: Minutes) -> None:
 
 
 def index_meeting(meeting: Meeting) -> None:
-    """(Re)index a meeting, its agenda, its minutes and the text of every document's current version."""
+    """(Re)index a meeting, its agenda, its minutes and its documents' titles, in the caller's transaction;
+    the documents' words are marked pending, for `index_pending_texts` once that transaction commits."""
     agenda = " ".join(f"{i.title} {i.description}" for i in meeting.items)
     _put(meeting.id, "meeting", meeting.id, meeting.title, f"{meeting.description} {meeting.location} {agenda}")
     minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
     if minutes is not None:
         index_minutes(minutes)
     for document in db.session.scalars(select(Document).where(Document.meeting_id == meeting.id)):
-        _put(meeting.id, "document", document.id, document.title, _document_text(document))
+        _put(meeting.id, "document", document.id, document.title, "").text_pending = True
     db.session.flush()
 
 
-def _document_text(document: Document) -> str:
-    path = store().path(document.current_version.sha256)
+def index_at_close(meeting: Meeting) -> None:
+    """What closing a meeting triggers: its index now, its documents' words in the background after commit."""
+    index_meeting(meeting)
+    app = current_app._get_current_object()
+    after_commit(db.session, lambda: socketio.start_background_task(index_texts_in_background, app))
+
+
+def index_texts_in_background(app) -> None:
+    with _turn, app.app_context():
+        try:
+            done = index_pending_texts()
+            if done:
+                log.info("archive: extracted the words of %d document(s)", done)
+        except Exception:  # the entries stay pending: the next close, start or reindex takes them up
+            log.exception("archive: extracting documents' words failed")
+        finally:
+            db.session.remove()
+
+
+def index_pending_texts() -> int:
+    """Extract the words of every document still pending, one at a time; no transaction is open while the
+    worker reads a PDF. Returns how many were done."""
+    done = 0
+    while True:
+        entry = db.session.scalar(select(ArchiveEntry).where(ArchiveEntry.kind == "document",
+                                                             ArchiveEntry.text_pending).order_by(ArchiveEntry.id).limit(1))
+        if entry is None:
+            db.session.rollback()
+            return done
+        document = db.session.get(Document, entry.ref_id)
+        entry_id, title, digest = entry.id, entry.title, document.current_version.sha256 if document else None
+        db.session.rollback()  # end the read: nothing is held while the worker runs
+        words = _pdf_text(digest) if digest else ""
+        entry = db.session.get(ArchiveEntry, entry_id)
+        if entry is not None and entry.text_pending:  # (another process may have done it meanwhile)
+            entry.folded, entry.text_pending = fold(f"{title} {words}"), False
+            db.session.commit()
+        done += 1
+
+
+def _pdf_text(digest: str) -> str:
     try:
-        answer = run_pdf_worker({"command": "text", "source": str(path), "limit": MAX_TEXT})
+        answer = run_pdf_worker({"command": "text", "source": str(store().path(digest)), "limit": MAX_TEXT})
     except WorkerFailed:
         answer = {"refused": "worker_failed"}
     if "refused" in answer:
-        log.warning("no text from document %s: %s", document.id, answer)
+        log.warning("archive: no words from file %s: %s", digest[:12], answer)
         return ""
     return answer["text"]
 

@@ -138,8 +138,8 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     publish(db.session, meeting, "meeting.status", {"status": target})
     db.session.flush()
     if target == "closed":  # the record is final: make it findable in the archive
-        from .archive import index_meeting
-        index_meeting(meeting)
+        from .archive import index_at_close
+        index_at_close(meeting)
     return meeting
 
 

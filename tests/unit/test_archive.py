@@ -9,7 +9,7 @@ from cabinet.extensions import db
 from cabinet.services import archive, documents, meetings, minutes
 from cabinet.services.errors import Invalid, NotAllowed
 
-from ..documents_helpers import sample
+from ..documents_helpers import archive_settled, sample
 
 
 def test_fold_removes_accents_and_case():
@@ -37,6 +37,7 @@ def archive_of(make):
     open_meeting = make.meeting(secretariat, status="live", title="Phiên họp đô thị chưa kết thúc")
     meetings.move_status(secretariat, meeting, "close")
     db.session.commit()
+    archive_settled()  # the documents' words are read after the close commits
     return {"meeting": meeting, "archivist": archivist, "secretariat": secretariat, "chair": chair,
             "open": open_meeting}
 
