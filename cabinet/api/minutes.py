@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import limiter
 from ..services import meetings, minutes, minutes_signing
 from ..services.errors import BadInput, NotFound
+from ..services.minutes_record import without_confidential_titles
 from ..services.permissions import may
 from . import api_bp, caller, json_body
 
@@ -14,7 +15,8 @@ from . import api_bp, caller, json_body
 def minutes_json(actor, record) -> dict:
     current = record.current
     return {"id": record.id, "meeting_id": record.meeting_id, "status": record.status,
-            "revision": current.number, "content": current.content,
+            "revision": current.number,
+            "content": {**current.content, "record": without_confidential_titles(current.content["record"])},
             "next_signer": minutes_signing.next_signer_role(record),
             "may_edit": may(actor, "minutes.manage", record.meeting),
             "signatures": [{"role": s.role, "signer": s.signer_name, "signed_at": s.signed_at.isoformat(),

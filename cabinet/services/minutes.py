@@ -28,7 +28,8 @@ from ..outbox import publish
 from . import rules
 from . import validation as v
 from .errors import Conflict, Invalid, NotFound, Unavailable
-from .minutes_record import RULE_LABELS, SPEAKER_KIND_LABELS, date_line, local, percent, record_of
+from .minutes_record import (RULE_LABELS, SPEAKER_KIND_LABELS, date_line, local, percent, record_of,
+                             without_confidential_titles)
 from .permissions import require
 
 SESSION_HELD = ("live", "adjourned", "closed")
@@ -214,7 +215,7 @@ def announce(minutes: Minutes) -> None:
 def document_view(content: dict, *, draft: bool) -> dict:
     """What the PDF template places: every label and number decided here, the template stays dumb.
     Rich text was sanitised when it was saved (clean_html), so it is marked safe here."""
-    record = content["record"]
+    record = without_confidential_titles(content["record"])
     attendance = record["attendance"]
     starts, ends = local(record["meeting"]["starts_at"]), local(record["meeting"]["ends_at"])
     chair = ", ".join(p["name"] for p in record["chair"]) or "…"
@@ -225,7 +226,9 @@ def document_view(content: dict, *, draft: bool) -> dict:
         attendance["present"] >= needed else f"chưa đủ số đại biểu cần thiết (cần {needed})"
     polls_by_item = {i["item_id"]: i["polls"] for i in record["items"]}
     speakers_by_item = {i["item_id"]: i["speakers"] for i in record["items"]}
-    documents_by_item = {i["item_id"]: i["documents"] for i in record["items"]}
+    documents_by_item = {i["item_id"]: [d["title"] for d in i["documents"]] + (
+        [f"{i['confidential_documents']} tài liệu mật"] if i["confidential_documents"] else [])
+        for i in record["items"]}
     time_line = f"bắt đầu lúc {starts:%H} giờ {starts:%M} ngày {starts:%d/%m/%Y}" + \
         (f", kết thúc lúc {ends:%H} giờ {ends:%M} ngày {ends:%d/%m/%Y}" if ends else "")
     return {
@@ -240,7 +243,7 @@ def document_view(content: dict, *, draft: bool) -> dict:
         "opening": Markup(content.get("opening", "")), "closing": Markup(content.get("closing", "")),
         "closing_line": "Biên bản được lập xong và thông qua tại cuộc họp.",
         "agenda": [{"item_id": item["item_id"], "title": item["title"], "conclusion": Markup(item.get("conclusion", "")),
-                   "documents": [d["title"] for d in documents_by_item.get(item["item_id"], [])],
+                   "documents": documents_by_item.get(item["item_id"], []),
                    "speakers": [{"name": s["name"], "kind_label": SPEAKER_KIND_LABELS.get(s["kind"], "")}
                                 for s in speakers_by_item.get(item["item_id"], [])],
                    "polls": [_poll_view(p) for p in polls_by_item.get(item["item_id"], [])]}
@@ -279,7 +282,7 @@ def render_pdf(revision: MinutesRevision, *, draft: bool) -> tuple[bytes, dict]:
     # The template alone, without the web pages' context (no request here: the CLI and benchmarks render too).
     template = current_app.jinja_env.get_template("minutes/minutes_pdf.html")
     html = template.render(doc=document_view(revision.content, draft=draft))
-    record = json.dumps(revision.content["record"], ensure_ascii=False, indent=1)
+    record = json.dumps(without_confidential_titles(revision.content["record"]), ensure_ascii=False, indent=1)
     attachments = [{"name": "record.json", "content": record,
                     "description": "Meeting record (attendance, polls, results)"}]
     with tempfile.TemporaryDirectory(prefix="minutes-") as scratch:

@@ -44,9 +44,7 @@ def record_of(meeting: Meeting) -> dict:
     for item in meeting.items:
         items.append({
             "item_id": item.id, "title": item.title, "presenter": item.presenter,
-            "documents": [{"id": d.id, "title": d.title, "version": d.current_version.number,
-                           "sha256": d.current_version.sha256, "access": d.access}
-                          for d in documents if d.agenda_item_id == item.id],
+            **_documents_record([d for d in documents if d.agenda_item_id == item.id]),
             "speakers": [{"user_id": t.user_id, "name": t.user.full_name, "kind": t.kind,
                           "granted_at": _iso(t.granted_at), "finished_at": _iso(t.finished_at)}
                          for t in turns if t.item_id == item.id],
@@ -67,6 +65,27 @@ def record_of(meeting: Meeting) -> dict:
             "people": [{**_person(p), "role": p.role, "attendance": p.attendance,
                         "reason": p.attendance_reason, "at": _iso(p.attendance_at)} for p in people]},
         "items": items, "other_polls": loose}
+
+
+def _documents_record(documents: list[Document]) -> dict:
+    """The record is one text for every reader (and signed as such): confidential documents are counted,
+    never titled, since most who read the minutes are not their named readers."""
+    return {"documents": [{"id": d.id, "title": d.title, "version": d.current_version.number,
+                           "sha256": d.current_version.sha256, "access": d.access}
+                          for d in documents if d.access != "confidential"],
+            "confidential_documents": sum(1 for d in documents if d.access == "confidential")}
+
+
+def without_confidential_titles(record: dict) -> dict:
+    """A record drawn before confidential documents were only counted, made like one drawn now."""
+    if all("confidential_documents" in item for item in record["items"]):
+        return record
+    items = []
+    for item in record["items"]:
+        kept = [d for d in item["documents"] if d.get("access") != "confidential"]
+        items.append({**item, "documents": kept,
+                      "confidential_documents": len(item["documents"]) - len(kept)})
+    return {**record, "items": items}
 
 
 def _poll_record(poll: Poll) -> dict:
