@@ -1,4 +1,5 @@
-"""`cabinet audit verify` (exit 1 and the first broken link if the chain is broken) and
+"""`cabinet audit verify` (exit 1 and the first broken link if the chain or a checkpoint is broken),
+`cabinet audit checkpoint` (keep the head outside the database: for a timer) and
 `cabinet audit export --csv FILE [--meeting ID]`."""
 from __future__ import annotations
 
@@ -17,17 +18,26 @@ def audit_group():
 
 @audit_group.command("verify")
 def verify():
-    """Recompute every entry's hash and link; exit 0 if the chain is whole, 1 at the first broken link."""
-    from .services.audit import verify_chain
-    result = verify_chain(db.session)
-    broken = result["first_broken"]
+    """Recompute every entry's hash and link and check the checkpoints kept outside the database; exit 0
+    if all hold, 1 at the first broken link."""
+    from .services.audit_anchor import verify as verify_anchored
+    result = verify_anchored(db.session)
+    broken, anchors = result["first_broken"], result["checkpoints"]
     if broken is None:
-        click.echo(f"Audit log intact: {result['checked']} entries checked; head {result['head'] or '(empty)'}")
+        click.echo(f"Audit log intact: {result['checked']} entries checked; head {result['head'] or '(empty)'}; "
+                   f"{anchors['checked']} checkpoint(s) hold")
         return
     click.echo(f"Audit log BROKEN at entry {broken['id']}: {broken['reason']} "
-               f"({result['checked']} entries before it are intact; last good hash {result['head'] or '(none)'})",
-               err=True)
+               f"({result['checked']} entries checked; last good hash {result['head'] or '(none)'})", err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+def checkpoint():
+    """Write the chain's head to the data folder's signed checkpoints (run daily from a timer)."""
+    from .services.audit_anchor import write_checkpoint
+    line = write_checkpoint("command")
+    click.echo(f"Checkpoint at entry {line['id']}: {line['hash']}" if line else "The audit log is empty.")
 
 
 @audit_group.command("export")

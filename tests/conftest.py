@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from cabinet import create_app
 from cabinet.extensions import db
+from cabinet.services.audit_anchor import checkpoints_path
 
 from . import factories
 from .audit_helpers import append_only_lifted
@@ -75,6 +76,7 @@ def app(base_app):
         with db.engine.begin() as conn, append_only_lifted(conn):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        checkpoints_path().unlink(missing_ok=True)  # the audit log's head kept outside: emptied with it
 
 
 @pytest.fixture()

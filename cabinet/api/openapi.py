@@ -151,7 +151,10 @@ SCHEMAS["AuditEntry"] = _obj({"id": INT, "at": TIME, "actor_id": INT, "actor_nam
 SCHEMAS["AuditPage"] = _obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
                              "next_before_id": INT})
 SCHEMAS["AuditVerification"] = _obj({"ok": BOOL, "checked": INT, "head": STR, "first_broken": _obj(
-    {"id": INT, "reason": {"enum": ["hash mismatch", "prev_hash mismatch", "gap in ids"]}})})
+    {"id": INT, "reason": {"enum": ["hash mismatch", "prev_hash mismatch", "gap in ids", "missing after checkpoint",
+                                    "differs from checkpoint", "checkpoint signature invalid"]}}),
+    "checkpoints": _obj({"checked": INT, "public_key": STR,
+                         "latest": _obj({"id": INT, "hash": STR, "at": STR, "reason": STR})})})
 
 ROUTES = [
     ("post", "/auth/token", "Exchange username and password for a Bearer token", "TokenInput", 201, "Token",
@@ -278,10 +281,12 @@ ROUTES = [
     ("get", "/archive", "Search closed meetings (archivists, secretariat): `q` words in minutes, documents and "
      "agenda (accents optional), `title`, `body_id`, `from`, `to` (YYYY-MM-DD), `page`", None, 200, "ArchiveResults",
      (401, 403, 422)),
-    ("get", "/audit", "The audit log, newest first (administrators, archivists): `meeting_id`, `actor_id`, "
+    ("get", "/audit", "The audit log, newest first (administrators: every entry; archivists: the entries of "
+     "meetings they may open): `meeting_id`, `actor_id`, "
      "`action` (`poll` = every poll.* action), `from`, `to` (YYYY-MM-DD), `limit` (≤ 500), `before_id` to page on",
      None, 200, "AuditPage", (401, 403, 422)),
-    ("get", "/audit/verify", "Recompute the audit log's hash chain; the first broken link if any", None, 200,
+    ("get", "/audit/verify", "Recompute the audit log's hash chain and check it against the signed checkpoints "
+     "kept outside the database; the first broken link if any", None, 200,
      "AuditVerification", (401, 403)),
     ("post", "/verify", "Signature report of any PDF", "multipart:VerifyUpload", 200, "VerifyReport",
      (400, 401, 413, 415)),

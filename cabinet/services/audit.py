@@ -27,7 +27,7 @@ from ..models.audit import GENESIS_HASH
 from ..models.types import utcnow
 from . import validation as v
 from .errors import Invalid
-from .permissions import require
+from .permissions import is_admin, is_secretariat, require
 
 # PostgreSQL advisory lock held by whoever appends to the chain ("CabAudit" in ASCII).
 LOCK_KEY = 0x4361624175646974
@@ -299,10 +299,13 @@ def _day_start(value, field: str) -> datetime | None:
 def list_entries(actor: User, *, meeting_id=None, actor_id=None, action=None, date_from=None, date_to=None,
                  before_id=None, limit=PAGE_SIZE) -> list[AuditEntry]:
     """Entries newest first, filtered; page on with `before_id` (the last id seen). 403 unless admin or
-    archivist; 422 for a malformed filter."""
+    archivist; an archivist reads the entries of the meetings they may open (closed ones) and nothing
+    else (logins, accounts); 422 for a malformed filter."""
     from ..extensions import db
     require(actor, "audit.view")
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if not is_admin(actor):
+        query = query.where(AuditEntry.meeting_id.in_(_meetings_open_to(actor)))
     meeting_id = v.integer(meeting_id, "meeting_id", required=False)
     actor_id = v.integer(actor_id, "actor_id", required=False)
     before_id = v.integer(before_id, "before_id", required=False)
@@ -325,13 +328,26 @@ def list_entries(actor: User, *, meeting_id=None, actor_id=None, action=None, da
     return list(db.session.scalars(query.limit(limit)))
 
 
+def _meetings_open_to(actor: User):
+    """The ids of meetings this archivist may open, as permissions' meeting.view decides, in SQL."""
+    from sqlalchemy import and_, or_
+    from ..models import Meeting, Participant
+    if is_secretariat(actor):
+        return select(Meeting.id)
+    invited = select(Participant.meeting_id).where(Participant.user_id == actor.id)
+    return select(Meeting.id).where(or_(Meeting.status == "closed",
+                                        and_(Meeting.status != "draft", Meeting.id.in_(invited))))
+
+
 def filter_choices(actor: User) -> dict:
     """What the audit page offers to filter by: meetings (newest first) and people."""
     from ..extensions import db
     from ..models import Meeting
     require(actor, "audit.view")
-    meetings = db.session.execute(select(Meeting.id, Meeting.title).order_by(Meeting.starts_at.desc())
-                                  .limit(500)).all()
+    query = select(Meeting.id, Meeting.title).order_by(Meeting.starts_at.desc()).limit(500)
+    if not is_admin(actor):
+        query = query.where(Meeting.id.in_(_meetings_open_to(actor)))
+    meetings = db.session.execute(query).all()
     people = db.session.execute(select(User.id, User.full_name, User.username).order_by(User.full_name)).all()
     return {"meetings": meetings, "people": people}
 

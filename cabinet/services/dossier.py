@@ -25,7 +25,7 @@ from ..models import Document, Meeting, User
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
-from . import audit
+from . import audit, audit_anchor
 from .agenda import agenda_tree
 from .errors import Unavailable
 from .minutes import minutes_of
@@ -153,8 +153,11 @@ def dossier_zip(actor: User, meeting: Meeting):
                 add(f"minutes/bien-ban-{meeting.id}-da-ky.pdf", path=files.path(signature.sha256))
             add("record.json", data=json.dumps(record_of(meeting), ensure_ascii=False, indent=1).encode())
             add("audit-log.csv", data=audit.audit_csv(db.session, meeting_id=meeting.id).encode("utf-8-sig"))
-            # The chain's head at export: kept outside the database, it shows later whether rows were cut.
-            manifest["audit_chain"] = audit.verify_chain(db.session)
+            # The chain's head at export, signed, with every checkpoint before it: kept with the archive,
+            # they show later whether the log's rows were cut or rewritten (services/audit_anchor.py).
+            if audit_anchor.write_checkpoint(f"dossier of meeting {meeting.id} exported"):
+                add("audit-checkpoints.jsonl", path=audit_anchor.checkpoints_path())
+            manifest["audit_chain"] = audit_anchor.verify(db.session)
             archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         yield target
     finally:

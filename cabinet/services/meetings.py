@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import MEETING_MODES, Meeting, Participant, Poll, User
 from ..models.types import utcnow
-from ..outbox import publish
+from ..outbox import after_commit, publish
 from . import rules
 from . import validation as v
 from .bodies import get_body
@@ -137,9 +137,12 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
         meeting.quorum_ratio = rules.quorum_ratio(meeting)  # as the room sat: later edits of the body leave it
     publish(db.session, meeting, "meeting.status", {"status": target})
     db.session.flush()
-    if target == "closed":  # the record is final: make it findable in the archive
+    if target == "closed":  # the record is final: findable in the archive, its log's head kept apart
+        from . import audit_anchor
         from .archive import index_at_close
         index_at_close(meeting)
+        closed = f"meeting {meeting.id} closed"
+        after_commit(db.session, lambda: audit_anchor.write_checkpoint(closed))
     return meeting
 
 

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from ..extensions import db
 from ..models import GLOBAL_ROLES
-from ..services import accounts, audit, bodies, certificates
+from ..services import accounts, audit, audit_anchor, bodies, certificates
 from ..services.errors import DomainError
 from ..services.permissions import require
 from .helpers import actor, attempt, error_context, form_optional, form_text
@@ -196,7 +196,13 @@ def remove_body_member(body_id, user_id):
 AUDIT_REASONS = {"hash mismatch": _l("the entry was changed after it was written (hash mismatch)"),
                  "prev_hash mismatch": _l("the entry does not follow the one before it (an entry was changed "
                                           "or replaced; prev_hash mismatch)"),
-                 "gap in ids": _l("entries are missing before it (gap in ids)")}
+                 "gap in ids": _l("entries are missing before it (gap in ids)"),
+                 "missing after checkpoint": _l("this entry and those after it were deleted: a checkpoint kept "
+                                                "outside the database names it"),
+                 "differs from checkpoint": _l("the log was rewritten from here on: a checkpoint kept outside "
+                                               "the database has another fingerprint for this entry"),
+                 "checkpoint signature invalid": _l("the checkpoints kept outside the database were altered "
+                                                    "(signature invalid)")}
 
 
 @admin_bp.get("/audit")
@@ -217,7 +223,7 @@ def audit_log():
                                      limit=audit.PAGE_SIZE)
     except DomainError as err:
         error = err
-    verification = audit.verify_chain(db.session) if args.get("verify") else None
+    verification = audit_anchor.verify(db.session) if args.get("verify") else None
     choices = audit.filter_choices(user)
     older = entries[-1].id if len(entries) == audit.PAGE_SIZE and entries[-1].id > 1 else None
     rows = [(entry, audit.details_of(entry)) for entry in entries]
