@@ -35,7 +35,7 @@ def publish(session: Session, meeting: Meeting, name: str, payload: dict,
     it takes the meeting's next seq and leaves after commit. Others see a gap and reload the state."""
     meeting.seq = (meeting.seq or 0) + 1
     message = {"meeting_id": meeting.id, "seq": meeting.seq, **payload}
-    rooms = [room_for(meeting.id)] if only_users is None else [user_room(u) for u in sorted(only_users)]
+    rooms = rooms_for(meeting.id, only_users)
     session.info.setdefault(_PENDING, []).extend((room, name, message) for room in rooms)
 
 
@@ -44,10 +44,16 @@ def after_commit(session: Session, callback) -> None:
     session.info.setdefault(_PENDING, []).append((None, callback, None))
 
 
-def announce_unnumbered(session: Session, meeting: Meeting, name: str, payload: dict) -> None:
-    """Derived information for the room (progress counts): carries the current seq, takes none."""
-    session.info.setdefault(_PENDING, []).append(
-        (room_for(meeting.id), name, {"meeting_id": meeting.id, "seq": meeting.seq, **payload}))
+def rooms_for(meeting_id: int, only_users: set[int] | None) -> list[str]:
+    """The meeting's room, or the rooms of just the users who may read an event."""
+    return [room_for(meeting_id)] if only_users is None else [user_room(u) for u in sorted(only_users)]
+
+
+def announce_unnumbered(session: Session, meeting: Meeting, name: str, payload: dict,
+                        only_users: set[int] | None = None) -> None:
+    """Derived information (progress counts) for the room or `only_users`: carries the current seq, takes none."""
+    message = {"meeting_id": meeting.id, "seq": meeting.seq, **payload}
+    session.info.setdefault(_PENDING, []).extend((room, name, message) for room in rooms_for(meeting.id, only_users))
 
 
 def notify_user(session: Session, user_id: int, name: str, payload: dict) -> None:

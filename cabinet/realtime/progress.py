@@ -64,7 +64,10 @@ def progress_message(poll) -> dict:
 def send_progress(poll_id: int) -> None:
     from ..extensions import db
     from ..models import Poll
-    from ..outbox import room_for
+    from ..outbox import rooms_for
+    from ..services.polls import audience
     poll = db.session.get(Poll, poll_id)
     if poll is not None and poll.status == "open":
-        socketio.emit("poll.progress", progress_message(poll), to=room_for(poll.meeting_id))
+        message = progress_message(poll)
+        for room in rooms_for(poll.meeting_id, audience(poll)):  # a confidential poll: those who may see it
+            socketio.emit("poll.progress", message, to=room)

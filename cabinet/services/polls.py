@@ -117,7 +117,7 @@ def open_poll(actor: User, poll: Poll) -> Poll:
         poll.seal_key = poll_keys.create(poll.id)
         db.session.flush()
     from ..presentation.polls import poll_json  # the event's shape (presentation imports this module)
-    publish(db.session, meeting, "poll.opened", {"poll": poll_json(poll)}, only_users=_audience(poll))
+    publish(db.session, meeting, "poll.opened", {"poll": poll_json(poll)}, only_users=audience(poll))
     return poll
 
 
@@ -282,9 +282,10 @@ def close_poll(actor: User, poll: Poll) -> Poll:
     payload = poll_json(poll)
     # The last progress counts every ballot; then the result, numbered.
     announce_unnumbered(db.session, meeting, "poll.progress",
-                        {"poll_id": poll.id, "cast": payload["cast"], "eligible": payload["eligible"]})
+                        {"poll_id": poll.id, "cast": payload["cast"], "eligible": payload["eligible"]},
+                        only_users=audience(poll))
     publish(db.session, meeting, "poll.closed", {"poll": payload, "results": payload["results"],
-                                                 "passed": poll.passed}, only_users=_audience(poll))
+                                                 "passed": poll.passed}, only_users=audience(poll))
     return poll
 
 
@@ -304,7 +305,7 @@ def cancel_poll(actor: User, poll: Poll, reason) -> Poll:
         after_commit(db.session, lambda: poll_keys.discard(poll.id))
     from ..presentation.polls import poll_json  # the event's shape (presentation imports this module)
     publish(db.session, meeting, "poll.closed", {"poll": poll_json(poll), "results": None, "passed": None},
-            only_users=_audience(poll))
+            only_users=audience(poll))
     return poll
 
 
@@ -335,7 +336,7 @@ def list_polls(actor: User, meeting: Meeting) -> list[Poll]:
             if may(actor, "poll.view", p)]
 
 
-def _audience(poll: Poll) -> set[int] | None:
+def audience(poll: Poll) -> set[int] | None:
     """Who may receive the poll's events: the whole room, or, for a poll of a confidential item, the
     participants who may see it (others see a gap in seq and reload what they may see)."""
     meeting = poll.meeting

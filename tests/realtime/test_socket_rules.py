@@ -130,7 +130,9 @@ def test_disabling_an_account_drops_its_live_connections(app, make):
 
 def test_guests_receive_no_poll_of_a_confidential_item(app, make):
     """poll.opened and poll.closed carry the question: for a confidential item they go to those who may
-    see it; a guest sees a gap in seq (and reloads a state without the poll)."""
+    see it; a guest sees a gap in seq (and reloads a state without the poll). Nor does a guest learn from
+    the progress counts that a secret vote is going on."""
+    from cabinet.realtime import progress
     from cabinet.services import live, polls
     staff, chair, member, guest = make.user("secretariat"), make.user(), make.user(), make.user()
     meeting = make.meeting(staff, status="live", participants_={chair: "chair", member: "member", guest: "guest"})
@@ -146,12 +148,13 @@ def test_guests_receive_no_poll_of_a_confidential_item(app, make):
     poll = polls.create_poll(chair, meeting, {"question": "Bầu Trưởng ban (mật)?", "agenda_item_id": item.id})
     polls.open_poll(chair, poll)
     db.session.commit()
+    progress.send_progress(poll.id)  # what the ticker sends while ballots arrive
     polls.close_poll(chair, poll)
     db.session.commit()
     for_member = [e["name"] for e in events(tablets[member])]
-    assert "poll.opened" in for_member and "poll.closed" in for_member
+    assert "poll.opened" in for_member and "poll.closed" in for_member and for_member.count("poll.progress") == 2
     seen_by_guest = events(tablets[guest])
-    assert not [e for e in seen_by_guest if e["name"] in ("poll.opened", "poll.closed")]
+    assert not [e for e in seen_by_guest if e["name"] in ("poll.opened", "poll.progress", "poll.closed")]
     assert "Bầu Trưởng ban" not in str(seen_by_guest)
 
 
