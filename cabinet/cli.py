@@ -80,9 +80,11 @@ def serve(host, port, max_connections):
     offload_to_threads()
     from .extensions import socketio
     from .services.archive import index_texts_in_background
+    from .realtime.expiry import sweep_forever
     from .services.audit_anchor import checkpoint_daily
     socketio.start_background_task(index_texts_in_background, app)  # words a stopped server left pending
     socketio.start_background_task(checkpoint_daily, app)
+    socketio.start_background_task(sweep_forever, app)  # sockets whose token expired while open
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     serve_eventlet(app, host, port, max_connections)
 

@@ -181,3 +181,30 @@ def test_a_token_that_expires_while_its_socket_is_open_can_no_longer_act(app, ma
         ack = tablet.emit(event, payload, callback=True)
         assert ack["ok"] is False and ack["error"]["code"] == "invalid_token", (event, ack)
     assert polls.cast_count(poll) == 0
+
+
+def test_a_socket_whose_token_expired_stops_receiving(app, make):
+    """Refusing its events is not enough: a tablet that only listens would go on reading the meeting's
+    changes after its token expired. The sweep that `cabinet serve` runs disconnects it, and only it."""
+    from datetime import timedelta
+
+    from cabinet.models import ApiToken
+    from cabinet.models.types import utcnow
+    from cabinet.realtime import expiry
+    staff, member, other = make.user("secretariat"), make.user(), make.user()
+    meeting = make.meeting(staff, status="published", participants_={member: "member", other: "member"})
+    expiring, lasting = connect(app, member), connect(app, other)
+    for tablet in (expiring, lasting):
+        assert tablet.emit("join", {"meeting_id": meeting.id}, callback=True)["ok"]
+        tablet.get_received()
+    expiry.disconnect_expired(app)  # (sockets earlier tests left open, their rows gone, go here)
+    assert expiring.is_connected() and lasting.is_connected()
+    token = db.session.query(ApiToken).filter_by(user_id=member.id).one()
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+    assert expiry.disconnect_expired(app) >= 1
+    assert not expiring.is_connected() and lasting.is_connected()
+    agenda.add_item(staff, meeting, {"title": "Sau khi hết hạn"})
+    db.session.commit()
+    assert [e["name"] for e in events(lasting)] == ["agenda.updated"]
