@@ -1,7 +1,7 @@
 """Who is calling (session cookie or Bearer token) and the security headers every answer carries."""
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
@@ -44,7 +44,8 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        return accounts.load_session_user(session_id, session.get(LOGIN_KEY))
+        return accounts.load_session_user(session_id, session.get(LOGIN_KEY),
+                                          current_app.permanent_session_lifetime)
 
     @login_manager.request_loader
     def load_user_from_token(req):

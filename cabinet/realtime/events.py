@@ -19,6 +19,7 @@ from .rooms import login_room, meeting_user_room, token_room
 
 log = logging.getLogger(__name__)
 _tokens: dict[str, int] = {}  # socket id -> API token id, for connections authenticated by token
+_logins: dict[str, str] = {}  # socket id -> browser login id, for connections authenticated by cookie
 
 
 def _fresh_identity() -> None:
@@ -69,7 +70,8 @@ def on_connect(auth=None):
             log.warning("socket connect refused: cookie from origin %r", origin)
             raise ConnectionRefusedError("origin_not_allowed")
         join_room(user_room(current_user.id))
-        join_room(login_room(session.get(LOGIN_KEY)))  # logging that browser out closes it: disconnects
+        _logins[request.sid] = session.get(LOGIN_KEY)
+        join_room(login_room(_logins[request.sid]))  # logging that browser out closes it: disconnects
         return True
     token = auth.get("token") if isinstance(auth, dict) else None
     user = accounts.user_for_token(token) if isinstance(token, str) else None
@@ -85,6 +87,7 @@ def on_connect(auth=None):
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     _tokens.pop(request.sid, None)
+    _logins.pop(request.sid, None)
 
 
 @socketio.on("join")

@@ -168,9 +168,9 @@ def _verified_user(username, password) -> User:
     return user
 
 
-def load_session_user(session_id: str, login_id) -> User | None:
+def load_session_user(session_id: str, login_id, lifetime: timedelta) -> User | None:
     """Flask-Login's loader: `id:session_version` and the browser's login (LoginSession) in one query; a
-    bumped version, an ended login or a disabled account logs out."""
+    bumped version, an ended login, a login older than `lifetime` or a disabled account logs out."""
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
     except (ValueError, AttributeError):
@@ -180,7 +180,8 @@ def load_session_user(session_id: str, login_id) -> User | None:
     return db.session.scalars(
         select(User).join(LoginSession, LoginSession.user_id == User.id)
         .where(User.id == user_id, User.session_version == version, User.active.is_(True),
-               LoginSession.id == login_id, LoginSession.ended_at.is_(None))).first()
+               LoginSession.id == login_id, LoginSession.ended_at.is_(None),
+               LoginSession.created_at > utcnow() - lifetime)).first()
 
 
 def start_login(user: User) -> str:

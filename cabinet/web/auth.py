@@ -40,6 +40,7 @@ def login():
             db.session.commit()  # the login, and a rehashed password if argon2's parameters changed
             session.clear()  # a new session at login: nothing planted before it carries over
             session[LOGIN_KEY] = login_id
+            session.permanent = True  # the cookie expires with the login (PERMANENT_SESSION_LIFETIME)
             login_user(user, remember=False)
             log.info("login %s from %s", user.username, request.remote_addr)
             return redirect(_safe_next(request.args.get("next")))

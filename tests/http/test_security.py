@@ -175,3 +175,24 @@ def test_logout_ends_the_session_on_the_server_and_login_starts_a_new_one(app, m
     factories.login(browser, member)  # logging in again starts a session of its own
     assert session_cookie() != cookie
     assert browser.get("/api/v1/me").status_code == 200
+
+
+def test_a_browser_login_ends_after_the_session_lifetime(app, make):
+    """A login is a session day, not for ever: a cookie copied from a tablet left logged in overnight opens
+    nothing the next morning (PERMANENT_SESSION_LIFETIME, counted from the login on the server, whatever
+    the browser does with the cookie's own expiry)."""
+    from datetime import timedelta
+
+    from cabinet.models import LoginSession
+    from cabinet.models.types import utcnow
+    member = make.user()
+    browser = app.test_client()
+    response = factories.login(browser, member)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("cabinet_session="))
+    assert "Expires=" in cookie  # the browser forgets it too
+    assert browser.get("/api/v1/me").status_code == 200
+    login = db.session.query(LoginSession).filter_by(user_id=member.id).one()
+    login.created_at = utcnow() - timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"] + 60)
+    db.session.commit()
+    assert browser.get("/api/v1/me").status_code == 401
+    assert "/login" in browser.get("/meetings/").headers["Location"]

@@ -183,28 +183,35 @@ def test_a_token_that_expires_while_its_socket_is_open_can_no_longer_act(app, ma
     assert polls.cast_count(poll) == 0
 
 
-def test_a_socket_whose_token_expired_stops_receiving(app, make):
+def test_a_socket_whose_token_or_login_expired_stops_receiving(app, make):
     """Refusing its events is not enough: a tablet that only listens would go on reading the meeting's
-    changes after its token expired. The sweep that `cabinet serve` runs disconnects it, and only it."""
+    changes after its token or its browser login expired. The sweep that `cabinet serve` runs disconnects
+    it, and only it."""
     from datetime import timedelta
 
-    from cabinet.models import ApiToken
+    from cabinet.models import ApiToken, LoginSession
     from cabinet.models.types import utcnow
     from cabinet.realtime import expiry
-    staff, member, other = make.user("secretariat"), make.user(), make.user()
-    meeting = make.meeting(staff, status="published", participants_={member: "member", other: "member"})
-    expiring, lasting = connect(app, member), connect(app, other)
-    for tablet in (expiring, lasting):
+    staff, member, browser_user, other = make.user("secretariat"), make.user(), make.user(), make.user()
+    meeting = make.meeting(staff, status="published",
+                           participants_={member: "member", browser_user: "member", other: "member"})
+    browser = app.test_client()
+    factories.login(browser, browser_user)
+    by_token, by_cookie, lasting = (connect(app, member), socketio.test_client(app, flask_test_client=browser),
+                                    connect(app, other))
+    for tablet in (by_token, by_cookie, lasting):
         assert tablet.emit("join", {"meeting_id": meeting.id}, callback=True)["ok"]
         tablet.get_received()
     expiry.disconnect_expired(app)  # (sockets earlier tests left open, their rows gone, go here)
-    assert expiring.is_connected() and lasting.is_connected()
+    assert by_token.is_connected() and by_cookie.is_connected() and lasting.is_connected()
     token = db.session.query(ApiToken).filter_by(user_id=member.id).one()
     token.expires_at = utcnow() - timedelta(seconds=1)
+    login = db.session.query(LoginSession).filter_by(user_id=browser_user.id).one()
+    login.created_at = utcnow() - timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"] + 1)
     db.session.commit()
 
-    assert expiry.disconnect_expired(app) >= 1
-    assert not expiring.is_connected() and lasting.is_connected()
+    assert expiry.disconnect_expired(app) >= 2
+    assert not by_token.is_connected() and not by_cookie.is_connected() and lasting.is_connected()
     agenda.add_item(staff, meeting, {"title": "Sau khi hết hạn"})
     db.session.commit()
     assert [e["name"] for e in events(lasting)] == ["agenda.updated"]

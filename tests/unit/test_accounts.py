@@ -1,10 +1,14 @@
 """Accounts: hashing, disabling, tokens."""
+from datetime import timedelta
+
 import pytest
 
 from cabinet.extensions import db
 from cabinet.models import ApiToken
 from cabinet.services import accounts
 from cabinet.services.errors import Conflict, Invalid, NotAuthenticated
+
+DAY = timedelta(hours=12)
 
 
 def test_passwords_are_argon2_hashed(make):
@@ -31,11 +35,11 @@ def test_tokens_are_stored_hashed_and_die_with_the_account(make):
     assert accounts.user_for_token(raw) is user
     session_id, login_id = user.get_id(), accounts.start_login(user)
     db.session.commit()
-    assert accounts.load_session_user(session_id, login_id) is user
+    assert accounts.load_session_user(session_id, login_id, DAY) is user
     accounts.update_user(admin, user, {"active": False})
     db.session.commit()
     assert accounts.user_for_token(raw) is None
-    assert accounts.load_session_user(session_id, login_id) is None
+    assert accounts.load_session_user(session_id, login_id, DAY) is None
     accounts.update_user(admin, user, {"active": True})
     assert accounts.user_for_token(raw) is None, "re-enabling does not revive old tokens"
 
