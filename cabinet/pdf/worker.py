@@ -39,6 +39,9 @@ def handle(job: dict, rest=None) -> dict:
         elif command == "text":
             from .text import extract_text
             answer = extract_text(Path(job["source"]), int(job["limit"]))
+        elif command == "sign":
+            from .sign import sign_file
+            answer = sign_file(job)
         elif command == "verify":
             from .sign import NotAPdf, verify_pdf
             try:

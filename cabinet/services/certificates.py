@@ -214,8 +214,7 @@ def _open_p12(p12_bytes: bytes, secret: bytes) -> Pkcs12Signer:
     try:
         return Pkcs12Signer(p12_bytes, secret)
     except WrongPassphrase as exc:
-        raise NotAllowed(_l("The passphrase does not open this signing certificate."),
-                         code="wrong_passphrase", field="passphrase") from exc
+        raise wrong_passphrase() from exc
     except Pkcs12Error as exc:
         raise Invalid(_l("The file is not a PKCS#12 signing certificate with a private key."),
                       code="not_pkcs12", field="file") from exc
@@ -250,13 +249,24 @@ def certificate_info(user) -> dict | None:
 def load_signer(user, passphrase: str) -> Signer:
     """Open `user`'s certificate; raises Conflict(no_certificate, certificate_expired,
     certificate_not_yet_valid), NotAllowed(wrong_passphrase), BadInput(passphrase_required)."""
+    return _open_p12(signing_file(user, passphrase).read_bytes(), passphrase.encode())
+
+
+def signing_file(user, passphrase) -> Path:
+    """`user`'s PKCS#12 file, once every check short of opening it holds (the PDF child opens it to sign,
+    wrong_passphrase then); raises as load_signer does."""
     if _stored_info(user) is None:
         raise Conflict(_l("You have no signing certificate yet. Ask an administrator for one."),
                        code="no_certificate")
-    secret = _check_passphrase(passphrase)
+    _check_passphrase(passphrase)
     p12_path, pem_path, _ = _user_files(user)
     _check_validity(x509.load_pem_x509_certificate(pem_path.read_bytes()))
-    return _open_p12(p12_path.read_bytes(), secret)
+    return p12_path
+
+
+def wrong_passphrase() -> NotAllowed:
+    return NotAllowed(_l("The passphrase does not open this signing certificate."),
+                      code="wrong_passphrase", field="passphrase")
 
 
 def trust_root_files() -> list[Path]:

@@ -7,6 +7,8 @@ signed file is kept (content-addressed) with its SHA-256 on the signature row.
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -15,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import SIGNER_ROLES, Minutes, MinutesSignature, User
 from ..models.types import utcnow
+from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
 from .errors import Conflict, NotAllowed, Unavailable
 from .minutes import announce, lock_minutes, render_pdf
@@ -33,7 +36,6 @@ def next_signer_role(minutes: Minutes) -> str | None:
 def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
     """Sign the current revision as its next signer. Refused: someone else's turn, already signed by
     both, wrong passphrase, an expired certificate — and then nothing is written."""
-    from ..pdf.sign import SigningFailed, TimestampFailed, sign_pdf  # pyHanko loads only when someone signs
     from . import certificates
     require(actor, "minutes.sign", minutes.meeting)
     role = next_signer_role(minutes)
@@ -42,25 +44,17 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
     if meeting_role(actor, minutes.meeting) != role:
         raise NotAllowed(_l("The secretary signs first, then the chair.") if role == "secretary"
                          else _l("The secretary has signed; only the chair signs now."), code="not_your_turn")
-    signer = certificates.load_signer(actor, passphrase if isinstance(passphrase, str) else "")
+    p12 = certificates.signing_file(actor, passphrase)
     revision = minutes.current
     if role == "secretary":
         pdf, layout = render_pdf(revision, draft=False)
     else:
         pdf, layout = store().path(revision.signatures[-1].sha256).read_bytes(), revision.layout
     box = layout[f"signature-{role}"]
-    place = revision.content.get("place") or ""
-    try:
-        signed = sign_pdf(pdf, signer, field_name=f"Signature_{role}", page=box[0], box=tuple(box[1:]),
-                          reason=REASONS[role], location=place, signer_label=LABELS[role],
-                          tsa_url=current_app.config.get("TSA_URL") or None)
-    except TimestampFailed:
-        log.warning("time-stamping authority failed while minutes %s were signed", minutes.id)
-        raise Unavailable(_l("The time-stamping service did not answer; nothing was signed. Try again."),
-                          code="timestamp_failed")
-    except SigningFailed:
-        log.exception("minutes %s could not take the %s signature", minutes.id, role)
-        raise Unavailable(_l("The signature could not be added; nothing was signed."), code="signing_failed")
+    placement = {"field_name": f"Signature_{role}", "page": box[0], "box": list(box[1:]), "reason": REASONS[role],
+                 "location": revision.content.get("place") or "", "signer_label": LABELS[role],
+                 "tsa_url": current_app.config.get("TSA_URL") or None}
+    signed, subject = _sign_in_child(minutes, role, pdf, p12, passphrase, placement)
     digest = store().put_bytes(signed)
 
     lock_minutes(minutes)  # the revision must still be the current one and this role still unsigned
@@ -68,7 +62,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
         raise Conflict(_l("The minutes changed while you were signing; reload and sign again."),
                        code="changed_while_signing")
     row = MinutesSignature(revision_id=revision.id, role=role, user_id=actor.id, signer_name=actor.full_name,
-                           certificate_subject=signer.subject[:500], signed_at=utcnow(),
+                           certificate_subject=subject[:500], signed_at=utcnow(),
                            sha256=digest, size=len(signed))
     revision.signatures.append(row)
     if role == "secretary":
@@ -83,6 +77,33 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
     log.info("minutes %s revision %s signed by %s as %s", minutes.id, revision.number, actor.id, role)
     announce(minutes)
     return row
+
+
+def _sign_in_child(minutes: Minutes, role: str, pdf: bytes, p12, passphrase: str,
+                   placement: dict) -> tuple[bytes, str]:
+    """(signed bytes, certificate subject): pyHanko runs in the warm PDF child, never on the event loop
+    every tablet waits on. Raises NotAllowed(wrong_passphrase) or Unavailable; nothing is signed then."""
+    from . import certificates
+    with tempfile.TemporaryDirectory(prefix="signing-") as scratch:
+        source, target = Path(scratch) / "unsigned.pdf", Path(scratch) / "signed.pdf"
+        source.write_bytes(pdf)
+        try:
+            answer = warm_renderer.run({"command": "sign", "source": str(source), "target": str(target),
+                                        "p12": str(p12), "passphrase": passphrase, "placement": placement})
+        except WorkerFailed:
+            answer = {"refused": "worker_failed"}
+        refused = answer.get("refused")
+        if refused == "wrong_passphrase":
+            raise certificates.wrong_passphrase()
+        if refused == "timestamp_failed":
+            log.warning("time-stamping authority failed while minutes %s were signed", minutes.id)
+            raise Unavailable(_l("The time-stamping service did not answer; nothing was signed. Try again."),
+                              code="timestamp_failed")
+        if refused:
+            log.error("minutes %s could not take the %s signature: %s %s", minutes.id, role, refused,
+                      answer.get("detail", ""))
+            raise Unavailable(_l("The signature could not be added; nothing was signed."), code="signing_failed")
+        return target.read_bytes(), answer["subject"]
 
 
 def signed_pdf(minutes: Minutes) -> bytes | None:

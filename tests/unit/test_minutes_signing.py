@@ -1,6 +1,8 @@
 """Signing the minutes: secretary first, then chair, both signatures intact afterwards (checked with
 pyHanko's own validation, not our code); locked after the first; wrong turns and passphrases refused
 with nothing changed; a correction needs new signatures."""
+import sys
+
 import pytest
 
 from cabinet.extensions import db
@@ -93,3 +95,23 @@ def test_a_correction_is_a_new_revision_that_needs_new_signatures(drafted):
     assert minutes_signing.next_signer_role(record) == "secretary"
     assert minutes_signing.signed_pdf(record) is None
     assert len(record.revisions[signed_revision - 1].signatures) == 2, "the signed revision stays on record"
+
+
+def test_pyhanko_signs_in_the_pdf_child_not_on_the_server(drafted, monkeypatch):
+    """A signature costs pyHanko 0.2–0.3 s of CPU; on the server's event loop every tablet waited for it.
+    With pyHanko's signing code made unloadable in this (the server's) process, signing still works: the
+    warm PDF child does it. And a wrong passphrase is still told apart there."""
+    import pyhanko.sign
+    monkeypatch.setitem(sys.modules, "pyhanko.sign.signers", None)
+    monkeypatch.delattr(pyhanko.sign, "signers", raising=False)
+    with pytest.raises(ImportError):
+        from pyhanko.sign import signers  # noqa: F401
+    with pytest.raises(NotAllowed) as wrong:
+        minutes_signing.sign_minutes(drafted["secretary"], drafted["minutes"], "không-phải-mật-khẩu")
+    assert wrong.value.code == "wrong_passphrase"
+    row = minutes_signing.sign_minutes(drafted["secretary"], drafted["minutes"], PASS["secretary"])
+    db.session.commit()
+    assert "Trần Thị Thư Ký" in row.certificate_subject
+    monkeypatch.undo()
+    statuses = _validate_independently(minutes_signing.signed_pdf(drafted["minutes"]))
+    assert len(statuses) == 1 and statuses[0].intact and statuses[0].valid
