@@ -2,36 +2,20 @@
 a ballot cast through one process moves the tally on a tablet connected to the other, and losing access
 through one process (removed from the meeting, token revoked, account disabled) reaches the sockets
 held by the other."""
-import shutil
-import subprocess
-import time
 
 import pytest
 import requests
 import socketio
 
-from ..servers import PASSWORD, Server, bearer, cabinet_env, events_within, free_port, run_cabinet, wait_disconnected
+from ..servers import PASSWORD, RedisServer, Server, bearer, cabinet_env, events_within, free_port, run_cabinet, wait_disconnected
 
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is missing: `make test` installs it (.ci/services.sh)")
-    port = free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() \
-                == "PONG":
-            break
-        time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    redis = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield redis.url
+    redis.stop()
 
 
 @pytest.fixture(scope="module")
