@@ -26,7 +26,8 @@ def two_servers(tmp_path_factory, redis_url):
     run_cabinet(env, "init-db")
     for name, role in (("vanphong", "secretariat"), ("chutoa", "member"), ("daibieu", "member"),
                        ("daibieu2", "member"), ("daibieu3", "member"), ("quantri", "admin")):
-        run_cabinet(env, "create-user", name, "--password", PASSWORD, "--full-name", name, "--role", role)
+        run_cabinet(env, "create-user", name, "--password-file", "-", "--full-name", name, "--role", role,
+                    input=PASSWORD)
     servers = [Server(env, data / f"server-{i}.log").start() for i in range(2)]
     yield servers
     for server in servers:
