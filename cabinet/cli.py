@@ -111,10 +111,12 @@ def serve(host, port, max_connections):
 def register_commands(app) -> None:
     """The same commands for `flask --app wsgi …` (commands on a FlaskGroup run in an app context)."""
     for name, command in cli.commands.items():
-        if name in ("init-db", "create-user", "demo", "serve", "certs", "verify", "archive", "audit"):
+        if name in ("init-db", "create-user", "demo", "serve", "certs", "verify", "archive", "audit",
+                    "backup", "restore"):
             app.cli.add_command(command, name)
 
 
 from . import cli_signing  # noqa: E402,F401  (registers certs, verify)
 from . import cli_archive  # noqa: E402,F401  (registers archive)
 from . import cli_audit  # noqa: E402,F401  (registers audit)
+from . import cli_backup  # noqa: E402,F401  (registers backup, restore)
