@@ -34,7 +34,8 @@ def secret_file_option(name: str, what: str):
     """`--NAME-file PATH` (`-`: standard input): a secret never goes on the command line, where `ps` and
     the shell's history show it to others; without the option the command asks for it, hidden."""
     return click.option(f"--{name}-file", f"{name}_file", type=click.File("r", encoding="utf-8"),
-                        default=None, help=f"Read the {what} from the first line of this file ('-': standard input) "
+                        default=None,
+                        help=f"Read the {what} from the first line of this file ('-': standard input) "
                              "instead of asking for it.")
 
 

@@ -13,7 +13,8 @@ from .cli import cli
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--with-poll-keys", is_flag=True,
               help="Also copy the keys of open secret polls: the archive can then open their ballots "
-                   "(docs/SECRET_BALLOT.md). Without them an open secret poll is voted again after a restore.")
+                   "(docs/SECRET_BALLOT.md). Without them an open secret poll is voted again after "
+                   "a restore.")
 def backup(out, with_poll_keys):
     """Write the database and the data folder to the tar OUT (.tar.gz: compressed), while the server runs."""
     from .services.backup import BackupError, create_backup

@@ -100,7 +100,7 @@ def _data_files(data_dir: Path, skipped: set[Path]) -> list[Path]:
 # --- PostgreSQL: the password in the environment of pg_dump / pg_restore, never in their arguments -----
 
 def _pg_env(url: URL) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env = dict(os.environ)  # PGSSLROOTCERT and the like still apply, as they do to psycopg2
     parts = {"PGHOST": url.host, "PGPORT": url.port, "PGUSER": url.username, "PGPASSWORD": url.password,
              "PGDATABASE": url.database, "PGSSLMODE": url.query.get("sslmode")}
     env.update({k: str(v) for k, v in parts.items() if v})
@@ -163,7 +163,8 @@ def create_backup(out: Path, *, with_poll_keys: bool = False) -> dict:
     data_dir, url = _data_dir(), _database_url()
     out = Path(out).resolve()
     if out.is_relative_to(data_dir):
-        raise BackupError(f"write the backup outside the data folder {data_dir}: it would hold itself next time")
+        raise BackupError(f"write the backup outside the data folder {data_dir}: "
+                          "it would hold itself next time")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".cabinet-backup-{out.name}.{os.getpid()}.part")
     members: list[dict] = []
@@ -247,7 +248,8 @@ def read_archive(archive: Path) -> dict:
                     continue
                 member = expected.get(info.name)
                 if member is None or not info.isfile() or not _safe_name(info.name) or info.name in seen:
-                    raise BackupError(f"the archive is damaged or was altered: {info.name} is not in its manifest")
+                    raise BackupError(f"the archive is damaged or was altered: {info.name} "
+                                      "is not in its manifest")
                 digest = hashlib.sha256()
                 reader = tar.extractfile(info)
                 while chunk := reader.read(CHUNK):
@@ -272,7 +274,8 @@ def _known_revision(revision: str | None) -> None:
         scripts.get_revision(revision)
     except Exception:
         raise BackupError(f"the backup's database is at migration {revision!r}, which this version of "
-                          "Cabinet does not know: restore it with the version that made it, or a newer one") from None
+                          "Cabinet does not know: restore it with the version that made it, "
+                          "or a newer one") from None
 
 
 def installation_contents() -> list[str]:

@@ -47,7 +47,10 @@ def report() -> tuple[dict, int]:
     ("degraded": the database answers, Redis does not; "down": the database does not)."""
     database = _timed(_database)
     if not database["ok"]:
-        db.session.rollback()
+        try:
+            db.session.rollback()  # the request's session stays usable for whatever runs after
+        except Exception:
+            pass
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         def _redis() -> None:
