@@ -128,8 +128,8 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="cabinet-bench-render-"))
     env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024")
     run_cabinet(env, "init-db")
-    run_cabinet(env, "create-user", "quantri", "--password", PASSWORD, "--full-name", "Quản trị", "--role", "admin",
-                "--role", "secretariat")
+    run_cabinet(env, "create-user", "quantri", "--password-file", "-", "--full-name", "Quản trị", "--role", "admin",
+                "--role", "secretariat", input=PASSWORD)
     server = Server(env, data / "server.log").start()
     try:
         setup = prepare(server.url, args.tablets)

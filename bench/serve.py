@@ -107,11 +107,12 @@ class Site:
         try:
             env = cabinet_env(scratch)
             run_cabinet(env, "init-db")
-            run_cabinet(env, "create-user", "vanphong", "--password", PASSWORD, "--full-name",
-                        "Lê Thị Thu Hà", "--role", "secretariat")
+            run_cabinet(env, "create-user", "vanphong", "--password-file", "-", "--full-name",
+                        "Lê Thị Thu Hà", "--role", "secretariat", input=PASSWORD)
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # SQLite: few writers at once
-                list(pool.map(lambda i: run_cabinet(env, "create-user", names[i], "--password", PASSWORD,
-                                                    "--full-name", f"{FAMILY[i % 10]} {GIVEN[i // 10 % 5]}"),
+                list(pool.map(lambda i: run_cabinet(env, "create-user", names[i], "--password-file", "-",
+                                                    "--full-name", f"{FAMILY[i % 10]} {GIVEN[i // 10 % 5]}",
+                                                    input=PASSWORD),
                               range(len(names))))
             partial = template.with_name(template.name + ".part")
             shutil.rmtree(partial, ignore_errors=True)

@@ -30,16 +30,38 @@ def init_db():
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
+def secret_file_option(name: str, what: str):
+    """`--NAME-file PATH` (`-`: standard input): a secret never goes on the command line, where `ps` and
+    the shell's history show it to others; without the option the command asks for it, hidden."""
+    return click.option(f"--{name}-file", f"{name}_file", type=click.File("r", encoding="utf-8"),
+                        default=None,
+                        help=f"Read the {what} from the first line of this file ('-': standard input) "
+                             "instead of asking for it.")
+
+
+def read_secret(source, prompt: str, confirm: bool) -> str:
+    """The secret from the first line of `source` (its newline dropped), or typed at a hidden prompt
+    (twice when `confirm`: it creates something the typist must type again later)."""
+    if source is None:
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    line = source.readline().rstrip("\r\n")
+    if not line:
+        raise click.BadParameter(f"{getattr(source, 'name', 'the file')} holds no {prompt.lower()} "
+                                 "on its first line")
+    return line
+
+
 @cli.command("create-user")
 @click.argument("username")
-@click.option("--password", required=True)
+@secret_file_option("password", "password")
 @click.option("--full-name", required=True)
 @click.option("--position", default="")
 @click.option("--role", "roles", multiple=True, default=("member",),
               type=click.Choice(["admin", "secretariat", "archivist", "member"]))
-def create_user(username, password, full_name, position, roles):
-    """Create an account non-interactively (for scripts)."""
+def create_user(username, password_file, full_name, position, roles):
+    """Create an account; the password is asked for (hidden, twice) or read with --password-file."""
     from .services import accounts
+    password = read_secret(password_file, "Password", confirm=True)
     from .services.errors import DomainError
     try:
         user = accounts.create_user(None, username=username, full_name=full_name, password=password,
@@ -92,10 +114,12 @@ def serve(host, port, max_connections):
 def register_commands(app) -> None:
     """The same commands for `flask --app wsgi …` (commands on a FlaskGroup run in an app context)."""
     for name, command in cli.commands.items():
-        if name in ("init-db", "create-user", "demo", "serve", "certs", "verify", "archive", "audit"):
+        if name in ("init-db", "create-user", "demo", "serve", "certs", "verify", "archive", "audit",
+                    "backup", "restore"):
             app.cli.add_command(command, name)
 
 
 from . import cli_signing  # noqa: E402,F401  (registers certs, verify)
 from . import cli_archive  # noqa: E402,F401  (registers archive)
 from . import cli_audit  # noqa: E402,F401  (registers audit)
+from . import cli_backup  # noqa: E402,F401  (registers backup, restore)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
+from .cli import cli, read_secret, secret_file_option
 
 
 def _user(username: str):
@@ -38,23 +38,27 @@ def certs():
 
 @certs.command("issue")
 @click.argument("username")
-@click.option("--passphrase", required=True, help="Protects the new PKCS#12; the user types it to sign.")
+@secret_file_option("passphrase", "passphrase that protects the new PKCS#12 (the user types it to sign)")
 @click.option("--days", default=365, show_default=True, type=int)
-def issue(username, passphrase, days):
-    """Issue USERNAME a certificate from the local demo CA (for demos and tests)."""
+def issue(username, passphrase_file, days):
+    """Issue USERNAME a certificate from the local demo CA (for demos and tests); the passphrase is asked
+    for (hidden, twice) or read with --passphrase-file."""
     from .services import certificates
     user = _user(username)
+    passphrase = read_secret(passphrase_file, "Passphrase", confirm=True)
     _echo_info(username, _domain_call(certificates.issue_demo_certificate, user, passphrase, days=days))
 
 
 @certs.command("import")
 @click.argument("username")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--passphrase", required=True)
-def import_(username, file, passphrase):
-    """Store FILE (PKCS#12) as USERNAME's signing certificate."""
+@secret_file_option("passphrase", "PKCS#12 passphrase")
+def import_(username, file, passphrase_file):
+    """Store FILE (PKCS#12) as USERNAME's signing certificate; its passphrase is asked for (hidden) or
+    read with --passphrase-file."""
     from .services import certificates
     user = _user(username)
+    passphrase = read_secret(passphrase_file, "Passphrase", confirm=False)
     info = _domain_call(certificates.store_uploaded_certificate, user, file.read_bytes(), passphrase)
     _echo_info(username, info)
 

@@ -48,6 +48,29 @@ def _origins(env) -> tuple[str, ...]:
     return tuple(origins)
 
 
+# Settings that carry a secret: each may instead name a file that holds it (NAME_FILE), the systemd
+# credentials and Docker secrets convention, so the secret is not in the environment (`ps e`, /proc).
+SECRET_SETTINGS = ("CABINET_SECRET_KEY", "CABINET_DATABASE_URL", "CABINET_REDIS_URL")
+
+
+def _env_or_file(env, name: str) -> str | None:
+    """NAME, or the contents of the file NAME_FILE (surrounding whitespace and the final newline dropped).
+    Both set, or a file that cannot be read or is empty, stops the start: a half-configured secret would
+    otherwise fall back to a default (a generated key, the embedded database) without a word."""
+    path = env.get(f"{name}_FILE")
+    if not path:
+        return env.get(name) or None
+    if env.get(name):
+        raise ValueError(f"{name} and {name}_FILE are both set: keep one")
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+    if not value:
+        raise ValueError(f"{name}_FILE: {path} is empty")
+    return value
+
+
 def _secret_key(data_dir: Path) -> str:
     """Read the secret key from the data folder, creating it on first run (so restarts keep sessions)."""
     key_file = data_dir / "secret_key"
@@ -73,14 +96,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     data_dir = Path(overrides.get("DATA_DIR") or env.get("CABINET_DATA_DIR") or instance_path)
     data_dir.mkdir(parents=True, exist_ok=True)
 
-    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("CABINET_DATABASE_URL") \
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or _env_or_file(env, "CABINET_DATABASE_URL") \
         or f"sqlite:///{data_dir / 'cabinet.sqlite3'}"
-    redis_url = overrides.get("REDIS_URL", env.get("CABINET_REDIS_URL") or None)
+    redis_url = overrides["REDIS_URL"] if "REDIS_URL" in overrides else _env_or_file(env, "CABINET_REDIS_URL")
 
     config = {
         "DATA_DIR": str(data_dir),
         "FILES_DIR": str(data_dir / "files"),
-        "SECRET_KEY": env.get("CABINET_SECRET_KEY") or None,
+        "SECRET_KEY": _env_or_file(env, "CABINET_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

@@ -28,8 +28,9 @@ def cabinet_env(data_dir: Path, **extra) -> dict:
     return env
 
 
-def run_cabinet(env: dict, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([CABINET, *args], env=env, capture_output=True, text=True, timeout=120)
+def run_cabinet(env: dict, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    """`cabinet ARGS` in a child; secrets go on `input` (its standard input), never in ARGS."""
+    result = subprocess.run([CABINET, *args], env=env, capture_output=True, text=True, timeout=120, input=input)
     assert result.returncode == 0, f"cabinet {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -76,6 +77,40 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class RedisServer:
+    """A real redis-server on a free port of 127.0.0.1, no persistence; `password` sets requirepass."""
+
+    def __init__(self, folder: Path, password: str | None = None):
+        import shutil
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is missing: `make test` installs it (.ci/services.sh)")
+        self.port = free_port()
+        auth = f":{password}@" if password else ""
+        self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
+        # The password goes in a config file read on stdin's stead: not on this test's command line either.
+        config = folder / "redis.conf"
+        config.write_text(f"port {self.port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir {folder}\n"
+                          + (f"requirepass {password}\n" if password else ""))
+        self.process = subprocess.Popen([binary, str(config)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(64).startswith((b"+PONG", b"-NOAUTH")):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 # --- clients of a real server: what a tablet or a browser does -------------------------------------------

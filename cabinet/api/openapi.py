@@ -101,6 +101,11 @@ SCHEMAS = {
     "BallotInput": _obj({"option": STR, "key": STR}, ("option",)),
     "Receipt": _obj({"receipt": STR}),
     "TokenInput": _obj({"username": STR, "password": STR, "label": STR}, ("username", "password")),
+    "HealthPart": _obj({"ok": BOOL, "ms": NUM}, ("ok", "ms")),
+    "Health": _obj({"status": {"enum": ["ok", "degraded", "down"]},
+                    "database": {"$ref": "#/components/schemas/HealthPart"},
+                    "redis": {"oneOf": [{"$ref": "#/components/schemas/HealthPart"}, {"const": "not configured"}]}},
+                   ("status", "database", "redis")),
     "Token": _obj({"token": STR, "user": {"$ref": "#/components/schemas/User"}}),
 }
 
@@ -312,8 +317,19 @@ ACTIONS = {"/meetings/{meeting_id}/{action}": ["publish", "start", "adjourn", "c
            "/polls/{poll_id}/{action}": ["open", "close"]}
 
 
+# Served beside the API, not under /api/v1: its own server entry (OpenAPI 3.1 allows one per path).
+HEALTH = {"servers": [{"url": "/"}], "get": {
+    "summary": "Health for monitors: the database and Redis (when configured), with their answer times in ms; "
+               "no login; 200 when every configured part answers, 503 otherwise (degraded: Redis does not, "
+               "down: the database does not). Never a URL or an error text.",
+    "security": [],
+    "responses": {str(code): {"description": text, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Health"}}}}
+        for code, text in ((200, "Every configured part answers"), (503, "A part does not answer"))}}}
+
+
 def build_document() -> dict:
-    paths: dict = {}
+    paths: dict = {"/healthz": HEALTH}
     for method, path, summary, request_schema, status, response_schema, errors in ROUTES:
         operation = {"summary": summary, "responses": _responses(status, response_schema, errors)}
         params = [part[1:-1] for part in path.split("/") if part.startswith("{")]

@@ -41,8 +41,10 @@ def register_web(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        db.session.execute(db.text("SELECT 1"))
-        return jsonify({"status": "ok"})
+        """For monitors and load balancers: no login, 503 when a configured part does not answer."""
+        from ..services.health import report
+        body, status = report()
+        return jsonify(body), status
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):

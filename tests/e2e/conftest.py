@@ -50,8 +50,8 @@ def live_server(sync_playwright_factory, tmp_path_factory):
     env = cabinet_env(data_dir)
     run_cabinet(env, "init-db")
     for username, (full_name, position, role) in PEOPLE.items():
-        run_cabinet(env, "create-user", username, "--password", PASSWORD, "--full-name", full_name,
-                    "--position", position, "--role", role)
+        run_cabinet(env, "create-user", username, "--password-file", "-", "--full-name", full_name,
+                    "--position", position, "--role", role, input=PASSWORD)
     server = Server(env, data_dir / "server.log").start(timeout=60)
     yield server
     server.stop()

@@ -228,7 +228,7 @@ def test_secretary_drafts_edits_previews_and_restores(page, live_server, secreta
 
 def test_secretary_then_chair_sign_and_the_file_verifies(page, live_server, secretary, held_meeting, tmp_path):
     for username in (secretary, "chutich"):
-        run_cabinet(live_server.env, "certs", "issue", username, "--passphrase", PASSPHRASE[username])
+        run_cabinet(live_server.env, "certs", "issue", username, "--passphrase-file", "-", input=PASSPHRASE[username])
     meeting_id = held_meeting["id"]
     secretary_api, _ = api_client(live_server, secretary)
     secretary_api.post(f"{live_server.url}/api/v1/meetings/{meeting_id}/minutes", timeout=30).raise_for_status()

@@ -27,8 +27,16 @@ def test_documented_routes_exist(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     served = {(_openapi_path(r.rule), m.lower()) for r in app.url_map.iter_rules()
               if r.rule.startswith("/api/v1") for m in r.methods - {"HEAD", "OPTIONS"}}
-    documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    documented = {(path, method) for path, ops in document["paths"].items() if "servers" not in ops
+                  for method in ops}
     assert documented == served
+
+
+def test_healthz_is_documented_beside_the_api(client):
+    """/healthz lies outside /api/v1: its path names its own server, and it needs no login."""
+    health = client.get("/api/v1/openapi.json").get_json()["paths"]["/healthz"]
+    assert health["servers"] == [{"url": "/"}] and health["get"]["security"] == []
+    assert set(health["get"]["responses"]) == {"200", "503"}
 
 
 def test_schema_references_resolve(client):

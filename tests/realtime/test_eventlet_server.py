@@ -19,8 +19,8 @@ def _start(tmp_path_factory, name, **extra):
     data = tmp_path_factory.mktemp(name)
     env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024", **extra)
     run_cabinet(env, "init-db")
-    run_cabinet(env, "create-user", "vanphong", "--password", PASSWORD, "--full-name", "Lê Thị Thu Hà",
-                "--role", "secretariat")
+    run_cabinet(env, "create-user", "vanphong", "--password-file", "-", "--full-name", "Lê Thị Thu Hà",
+                "--role", "secretariat", input=PASSWORD)
     return Server(env, data / "server.log").start()
 
 

@@ -24,7 +24,8 @@ def _start(tmp_path_factory, name, **extra):
                       CABINET_SECURE_COOKIES="false", **extra)
     run_cabinet(env, "init-db")
     for username, role in PEOPLE:
-        run_cabinet(env, "create-user", username, "--password", PASSWORD, "--full-name", username, "--role", role)
+        run_cabinet(env, "create-user", username, "--password-file", "-", "--full-name", username, "--role", role,
+                    input=PASSWORD)
     return Server(env, data / "server.log").start()
 
 

@@ -18,7 +18,8 @@ def server(tmp_path_factory):
     env = cabinet_env(data, CABINET_ARGON2_TIME_COST="3", CABINET_ARGON2_MEMORY_KIB="65536")  # the defaults
     run_cabinet(env, "init-db")
     for i in range(LOGINS):
-        run_cabinet(env, "create-user", f"daibieu{i}", "--password", PASSWORD, "--full-name", f"Đại biểu {i}")
+        run_cabinet(env, "create-user", f"daibieu{i}", "--password-file", "-", "--full-name", f"Đại biểu {i}",
+                    input=PASSWORD)
     srv = Server(env, data / "server.log").start()
     yield srv
     srv.stop()

@@ -32,14 +32,14 @@ def server(request, tmp_path_factory, worker_id):
     extra = {"CABINET_DATABASE_URL": fresh_postgres_url(f"whole_{worker_id}")} if request.param == "postgresql" else {}
     env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024", **extra)
     run_cabinet(env, "init-db")
-    run_cabinet(env, "create-user", "vanphong", "--password", PASSWORD, "--full-name", "Lê Thị Văn Phòng",
-                "--role", "secretariat")
-    run_cabinet(env, "create-user", "luutru", "--password", PASSWORD, "--full-name", "Đỗ Thị Lưu Trữ",
-                "--role", "archivist")
+    run_cabinet(env, "create-user", "vanphong", "--password-file", "-", "--full-name", "Lê Thị Văn Phòng",
+                "--role", "secretariat", input=PASSWORD)
+    run_cabinet(env, "create-user", "luutru", "--password-file", "-", "--full-name", "Đỗ Thị Lưu Trữ",
+                "--role", "archivist", input=PASSWORD)
     for username, (name, _role) in PEOPLE.items():
-        run_cabinet(env, "create-user", username, "--password", PASSWORD, "--full-name", name)
+        run_cabinet(env, "create-user", username, "--password-file", "-", "--full-name", name, input=PASSWORD)
     for username, passphrase in SIGNING.items():  # the operations contract's demo certificates
-        run_cabinet(env, "certs", "issue", username, "--passphrase", passphrase)
+        run_cabinet(env, "certs", "issue", username, "--passphrase-file", "-", input=passphrase)
     srv = Server(env, data / "server.log").start()
     srv.data = data
     yield srv

@@ -2,36 +2,20 @@
 a ballot cast through one process moves the tally on a tablet connected to the other, and losing access
 through one process (removed from the meeting, token revoked, account disabled) reaches the sockets
 held by the other."""
-import shutil
-import subprocess
-import time
 
 import pytest
 import requests
 import socketio
 
-from ..servers import PASSWORD, Server, bearer, cabinet_env, events_within, free_port, run_cabinet, wait_disconnected
+from ..servers import PASSWORD, RedisServer, Server, bearer, cabinet_env, events_within, free_port, run_cabinet, wait_disconnected
 
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is missing: `make test` installs it (.ci/services.sh)")
-    port = free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() \
-                == "PONG":
-            break
-        time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    redis = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield redis.url
+    redis.stop()
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +26,8 @@ def two_servers(tmp_path_factory, redis_url):
     run_cabinet(env, "init-db")
     for name, role in (("vanphong", "secretariat"), ("chutoa", "member"), ("daibieu", "member"),
                        ("daibieu2", "member"), ("daibieu3", "member"), ("quantri", "admin")):
-        run_cabinet(env, "create-user", name, "--password", PASSWORD, "--full-name", name, "--role", role)
+        run_cabinet(env, "create-user", name, "--password-file", "-", "--full-name", name, "--role", role,
+                    input=PASSWORD)
     servers = [Server(env, data / f"server-{i}.log").start() for i in range(2)]
     yield servers
     for server in servers:

@@ -24,7 +24,8 @@ def server(request, tmp_path_factory, worker_id):
     env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024",
                       CABINET_SECURE_COOKIES="false", **extra)
     run_cabinet(env, "init-db")
-    run_cabinet(env, "create-user", "quantri", "--password", PASSWORD, "--full-name", "Quản trị", "--role", "admin")
+    run_cabinet(env, "create-user", "quantri", "--password-file", "-", "--full-name", "Quản trị", "--role", "admin",
+                input=PASSWORD)
     srv = Server(env, data / "server.log").start()
     yield srv
     srv.stop()

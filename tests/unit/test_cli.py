@@ -4,17 +4,35 @@ from cabinet.models import Body, Meeting, User
 from cabinet.services import accounts
 
 
-def test_create_user_command(app):
+def test_create_user_command(app, tmp_path):
+    """The password is typed at a hidden prompt, twice, or read from a file or standard input: never an
+    argument, which `ps` and the shell's history would show to everyone on the server."""
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "thuky", "--password", "mat-khau-dai", "--full-name",
-                                 "Nguyễn Thị Minh Châu", "--role", "secretariat", "--role", "archivist"])
+    result = runner.invoke(args=["create-user", "thuky", "--full-name", "Nguyễn Thị Minh Châu",
+                                 "--role", "secretariat", "--role", "archivist"], input="mat-khau-dai\nmat-khau-dai\n")
     assert result.exit_code == 0, result.output
+    assert "mat-khau-dai" not in result.output  # hidden as typed
     user = accounts.authenticate("thuky", "mat-khau-dai")
     assert user.roles == ["archivist", "secretariat"] and user.full_name == "Nguyễn Thị Minh Châu"
-    again = runner.invoke(args=["create-user", "thuky", "--password", "mat-khau-dai", "--full-name", "x"])
+    mistyped = runner.invoke(args=["create-user", "khac", "--full-name", "x"],
+                             input="mat-khau-dai\nmat-khau-khac\nmat-khau-moi-1\nmat-khau-moi-1\n")
+    assert mistyped.exit_code == 0 and accounts.authenticate("khac", "mat-khau-moi-1")  # asked again
+    secret = tmp_path / "password"
+    secret.write_text("mat khau co dau cach\n")  # the newline is no part of it; the spaces are
+    from_file = runner.invoke(args=["create-user", "tu.tep", "--password-file", str(secret), "--full-name", "x"])
+    assert from_file.exit_code == 0 and accounts.authenticate("tu.tep", "mat khau co dau cach")
+    from_stdin = runner.invoke(args=["create-user", "tu.stdin", "--password-file", "-", "--full-name", "x"],
+                               input="tu-dau-vao-chuan\n")
+    assert from_stdin.exit_code == 0 and accounts.authenticate("tu.stdin", "tu-dau-vao-chuan")
+    again = runner.invoke(args=["create-user", "thuky", "--password-file", "-", "--full-name", "x"],
+                          input="mat-khau-dai")
     assert again.exit_code != 0 and "thuky" in again.output
-    weak = runner.invoke(args=["create-user", "khac", "--password", "123", "--full-name", "x"])
+    weak = runner.invoke(args=["create-user", "yeu", "--password-file", "-", "--full-name", "x"], input="123")
     assert weak.exit_code != 0
+    empty = runner.invoke(args=["create-user", "rong", "--password-file", "-", "--full-name", "x"], input="\n")
+    assert empty.exit_code != 0 and accounts.find_user_by_username("rong") is None
+    on_the_command_line = runner.invoke(args=["create-user", "lo", "--password", "lo-ra", "--full-name", "x"])
+    assert on_the_command_line.exit_code != 0 and "No such option" in on_the_command_line.output
 
 
 def test_demo_is_realistic_and_loads_once(app):

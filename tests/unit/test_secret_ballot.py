@@ -178,7 +178,7 @@ def test_the_data_folder_is_the_servers_alone(tmp_path):
     data = tmp_path / "data"
     env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024")
     run_cabinet(env, "init-db")
-    run_cabinet(env, "create-user", "hoa", "--password", "mat-khau-rat-dai", "--full-name", "Hoa")
+    run_cabinet(env, "create-user", "hoa", "--password-file", "-", "--full-name", "Hoa", input="mat-khau-rat-dai")
     assert data.stat().st_mode & 0o777 == 0o700
     for path in [data / "cabinet.sqlite3", *data.glob("cabinet.sqlite3-*"), data / "secret_key"]:
         assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"

@@ -346,8 +346,10 @@ def test_cli_issue_show_import_verify(app, store, make, tmp_path):
     secretary = make.user("secretariat", username="thuky.cli", full_name="Lê Thị Thư Ký")
     cli_runner = app.test_cli_runner()
 
-    issued = cli_runner.invoke(cli, ["certs", "issue", "thuky.cli", "--passphrase", "bí-mật", "--days", "30"])
+    issued = cli_runner.invoke(cli, ["certs", "issue", "thuky.cli", "--days", "30"], input="bí-mật\nbí-mật\n")
     assert issued.exit_code == 0, issued.output
+    assert "bí-mật" not in issued.output  # typed at a hidden prompt, twice: it protects a new key
+    assert cli_runner.invoke(cli, ["certs", "issue", "thuky.cli", "--passphrase", "bí-mật"]).exit_code == 2
     assert "Lê Thị Thư Ký" in issued.output and "valid" in issued.output
     shown = cli_runner.invoke(cli, ["certs", "show", "thuky.cli"])
     assert shown.exit_code == 0 and certificates.certificate_info(secretary)["sha256"] in shown.output
@@ -374,9 +376,11 @@ def test_cli_issue_show_import_verify(app, store, make, tmp_path):
     _, p12 = national_ca()
     p12_file = tmp_path / "uv.p12"
     p12_file.write_bytes(p12)
-    wrong = cli_runner.invoke(cli, ["certs", "import", "uyvien.cli", str(p12_file), "--passphrase", "sai"])
+    wrong = cli_runner.invoke(cli, ["certs", "import", "uyvien.cli", str(p12_file)], input="sai\n")
     assert wrong.exit_code != 0 and "wrong_passphrase" in wrong.output
+    passphrase_file = tmp_path / "pin"
+    passphrase_file.write_text("ma-pin\n")
     imported = cli_runner.invoke(cli, ["certs", "import", "uyvien.cli", str(p12_file),
-                                       "--passphrase", "ma-pin"])
+                                       "--passphrase-file", str(passphrase_file)])
     assert imported.exit_code == 0, imported.output
     assert certificates.certificate_info(member)["source"] == "uploaded"
