@@ -105,7 +105,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "FILES_DIR": str(data_dir / "files"),
         "SECRET_KEY": _env_or_file(env, "CABINET_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # An unreachable PostgreSQL host fails a request (and /healthz) in seconds, not the OS's minutes.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} | (
+            {"connect_args": {"connect_timeout": 5}} if database_url.startswith("postgresql") else {}),
         "REDIS_URL": redis_url,
         "ASYNC_MODE": env.get("CABINET_ASYNC_MODE", "threading"),
         "PROXY_COUNT": int(env.get("CABINET_PROXY_COUNT", "0")),

@@ -100,3 +100,31 @@ def test_the_command_takes_the_database_url_from_a_file(tmp_path):
     env = cabinet_env(tmp_path / "data", CABINET_DATABASE_URL_FILE=str(url_file))
     result = run_cabinet(env, "init-db")
     assert "tu-tep.sqlite3" in result.stdout and (tmp_path / "tu-tep.sqlite3").stat().st_size > 0
+
+
+def test_a_postgresql_server_that_does_not_answer_fails_in_seconds(tmp_path):
+    """Without a connect timeout a request (and /healthz, which monitoring polls) waited for ever on a
+    PostgreSQL server that stopped answering: here a socket that listens and never replies."""
+    import socket
+    import threading
+
+    import sqlalchemy as sa
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    config = build_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": f"postgresql://u:p@127.0.0.1:{port}/db"})
+    engine = sa.create_engine(config["SQLALCHEMY_DATABASE_URI"], **config["SQLALCHEMY_ENGINE_OPTIONS"])
+    outcome = []
+
+    def connect():
+        try:
+            engine.connect()
+        except sa.exc.OperationalError as err:
+            outcome.append(err)
+    attempt = threading.Thread(target=connect, daemon=True)
+    attempt.start()
+    attempt.join(30)  # the timeout is 5 s; without one it never ends
+    silent.close()
+    assert outcome and "timeout" in str(outcome[0]).lower()
+    assert "connect_args" not in build_config(str(tmp_path), {})["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite
