@@ -115,7 +115,7 @@ def _name(obj: DictionaryObject, key: str) -> str | None:
 
 
 def _safe_uri(value) -> bool:
-    """An absolute http, https or mailto address; readers drop blanks and controls, so we do before looking."""
+    """An absolute http, https or mailto address; readers drop blanks and controls, so we do too."""
     value = _resolved(value)
     if isinstance(value, bytes):
         value = value.decode("latin-1")

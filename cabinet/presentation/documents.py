@@ -14,7 +14,8 @@ REMOVAL_LABELS = {
     "gotoe": _l("Removed a link into an embedded document"),
     "sound": _l("Removed sound"),
     "movie": _l("Removed video"),
-    "additional-actions": _l("Removed actions that run by themselves (on opening, on a page, in a form field)"),
+    "additional-actions": _l("Removed actions that run by themselves (on opening, on a page, in a form "
+                             "field)"),
     "xfa-form": _l("Removed an XFA form"),
     "gotor": _l("Removed a link that opens another file"),
     "unsafe-uri": _l("Removed unsafe links (not http, https or mailto)"),
