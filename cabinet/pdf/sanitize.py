@@ -41,16 +41,17 @@ SAFE_URI_SCHEMES = {"http", "https", "mailto"}
 PAIRED_ARRAYS = {"/Names", "/Nums"}
 PROTECTED_TYPES = {"/Catalog", "/Pages", "/Page"}  # disarmed in place, never cut out (pages must stay)
 DISARMED_KEYS = ("/JS", "/S", "/URI", "/Subtype", "/F", "/Win", "/Mac", "/Unix", "/T")
-# Dictionary entries and array elements looked at before the file counts as built to exhaust us. A
-# 1000-page tagged report has about a million; reading five million takes pypdf well under a minute.
-MAX_ENTRIES = 5_000_000
+# Dictionary entries and array elements looked at before the file counts as built to exhaust us: our
+# 14-page sample report has 1 100; pypdf reads some 20 000 a second on a busy two-core server, so past
+# this the child's CPU limit would end it anyway, with the same answer (too_complex), only later.
+MAX_ENTRIES = 2_000_000
 # Dictionaries and arrays written inside one another (not by reference): real files stay under ten; past
 # a few hundred, rewriting or stamping the file would overflow Python's stack.
 MAX_NESTING = 100
 
 
 class Refused(Exception):
-    """The file is not acceptable; `code` says why (encrypted, damaged, empty)."""
+    """The file is not acceptable; `code` says why (encrypted, damaged, too_complex)."""
 
     def __init__(self, code: str, detail: str = ""):
         super().__init__(code)
@@ -188,7 +189,7 @@ class _Cleaner:
     def _spend(self, count: int) -> None:
         self.budget -= count
         if self.budget < 0:
-            raise Refused("damaged", f"more than {MAX_ENTRIES} entries to check")
+            raise Refused("too_complex", f"more than {MAX_ENTRIES} entries to check")
 
     def walk(self, start) -> None:
         stack = [(start, None, 0)]

@@ -71,7 +71,7 @@ def test_files_built_to_exhaust_end_refused_or_clean_within_seconds(tmp_path, na
     try:
         answer, cleaned = _clean(tmp_path, EXHAUSTING[name]())
     except Refused as refused:
-        assert refused.code == "damaged"
+        assert refused.code in ("damaged", "too_complex")
     else:
         assert answer["pages"] >= 1 and (cleaned is None or cleaned.startswith(b"%PDF-"))
     assert time.monotonic() - started < 20
@@ -89,7 +89,7 @@ def test_the_walk_stops_at_its_budget(tmp_path, monkeypatch):
     monkeypatch.setattr(sanitize, "MAX_ENTRIES", 50)
     with pytest.raises(Refused) as refused:
         _clean(tmp_path, (SAMPLES / "bao-cao-kinh-te-xa-hoi-2026.pdf").read_bytes())
-    assert refused.value.code == "damaged" and "entries" in refused.value.detail
+    assert refused.value.code == "too_complex" and "entries" in refused.value.detail
 
 
 @pytest.mark.parametrize("name", GOOD_SAMPLES)
