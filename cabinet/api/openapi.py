@@ -1,6 +1,7 @@
 """The served OpenAPI 3.1 document. Every /api/v1 rule must appear here (a test checks it)."""
 from flask import jsonify
 
+from ..pdf.sanitize import REMOVAL_CODES
 from . import api_bp
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -51,7 +52,11 @@ SCHEMAS = {
                    "attendance": {"type": "object"}, "open_polls": {"type": "array"},
                    "speakers": {"type": "object"}, "presenting": {"type": "object"}}),
     "Version": _obj({"number": INT, "filename": STR, "size": INT, "page_count": INT, "sha256": STR,
-                     "uploaded_at": TIME, "uploaded_by": STR, "removed_active_content": {"type": "array", "items": STR}}),
+                     "uploaded_at": TIME, "uploaded_by": STR,
+                     "removed_active_content": {"type": "array", "items": {"enum": list(REMOVAL_CODES)}, "description": (
+                         "What the upload check removed from the file, one code per kind (docs/DOCUMENTS.md, "
+                         "'What the upload check removes'); empty when the file is stored as received. Codes "
+                         "may be added, never renamed.")}}),
     "Document": _obj({"id": INT, "meeting_id": INT, "agenda_item_id": INT, "title": STR,
                       "access": {"enum": ["public", "participants", "confidential"]},
                       "version": {"$ref": "#/components/schemas/Version"}, "versions_count": INT,

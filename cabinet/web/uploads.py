@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import format_datetime, format_decimal
 from flask_login import login_required
 
+from ..presentation.documents import removal_labels
 from ..services import agenda, documents, meetings
 from ..services.documents import ACCESS_LABELS, ACCESS_SHORT
 from ..services.permissions import may, require
@@ -64,5 +65,5 @@ def reads_page(document_id):
                if p.user_id not in opened and may(p.user, "document.read", document)]
     return render_template(
         "documents/reads.html", document=document, meeting=document.meeting, reads=reads, waiting=waiting,
-        access_short=ACCESS_SHORT, max_mb=current_app.config["MAX_UPLOAD_MB"],
+        access_short=ACCESS_SHORT, max_mb=current_app.config["MAX_UPLOAD_MB"], removal_labels=removal_labels,
         versions=sorted(document.versions, key=lambda version: version.number, reverse=True))

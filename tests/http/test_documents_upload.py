@@ -7,8 +7,12 @@ import pytest
 
 from cabinet.extensions import db
 from cabinet.models import Document, DocumentVersion
+from cabinet.pdf.sanitize import REMOVAL_CODES
+from cabinet.presentation.documents import REMOVAL_LABELS
 
 from ..documents_helpers import sample, upload
+from ..factories import login
+from ..hostile_pdfs import EXHAUSTING, HOSTILE, TEXT, assert_inert
 
 
 @pytest.fixture()
@@ -121,3 +125,50 @@ def test_a_file_name_with_control_characters_is_cleaned_and_the_document_still_s
     served = staff.get(f"/documents/{created.get_json()['id']}/file")
     assert served.status_code == 200 and served.data.startswith(b"%PDF")
     assert "\r" not in served.headers["Content-Disposition"] and "\n" not in served.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_content_never_reaches_a_member(app, api, staff, meeting, name):
+    """Issue 11: JavaScript in a /Next array, a Launch deep in a /Next chain, an .exe in the EmbeddedFiles
+    tree or behind a FileAttachment … were accepted with nothing reported and served back as sent."""
+    build, codes = HOSTILE[name]
+    created = upload(staff, meeting.id, build(), f"{name}.pdf")
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert set(body["version"]["removed_active_content"]) == codes
+    stored = [p for p in _stored_files(app) if p.name == body["version"]["sha256"]]
+    assert len(stored) == 1
+    assert_inert(stored[0].read_bytes())  # the stored file itself, before any reader's stamp
+    member = api.as_(meeting.participants[0].user)
+    served = member.get(f"/documents/{body['id']}/file")
+    assert served.status_code == 200
+    assert_inert(served.data)
+    assert TEXT in pypdf.PdfReader(io.BytesIO(served.data)).pages[0].extract_text()
+    listed = member.get(f"/documents/{body['id']}/versions").get_json()["items"]
+    assert set(listed[0]["removed_active_content"]) == codes
+
+
+@pytest.mark.parametrize("name", sorted(EXHAUSTING))
+def test_a_file_built_to_exhaust_the_check_gets_a_clear_answer(staff, meeting, name):
+    response = upload(staff, meeting.id, EXHAUSTING[name]())
+    assert response.status_code in (201, 422), response.get_data(as_text=True)
+    if response.status_code == 422:
+        assert response.get_json()["error"]["code"] in ("pdf_damaged", "pdf_too_complex")
+
+
+def test_the_reads_page_names_what_was_removed_in_words(client, staff, meeting):
+    body = upload(staff, meeting.id, HOSTILE["file_attachment"][0](), "bang-luong.pdf").get_json()
+    login(client, staff.user)
+    page = client.get(f"/documents/{body['id']}/reads").get_data(as_text=True)
+    removed = page[page.index('data-test="removed-on-upload"'):]
+    removed = removed[:removed.index("</div>")]
+    assert "Đã gỡ tệp đính kèm nhúng" in removed and "Đã gỡ ghi chú đính kèm tệp" in removed
+    assert "file-attachment" not in removed and "embedded-file" not in removed
+
+
+def test_every_removal_code_is_labelled_and_documented(client):
+    assert set(REMOVAL_LABELS) == set(REMOVAL_CODES)
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Version"]
+    assert schema["properties"]["removed_active_content"]["items"]["enum"] == list(REMOVAL_CODES)
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "DOCUMENTS.md").read_text()
+    assert all(f"`{code}`" in documented for code in REMOVAL_CODES)
