@@ -414,7 +414,8 @@ def report(args, info: dict, logins: list, bodies: list, notes: list, started: f
                   f"{args.logins} members not holding a tablet (new ones each run), alternately through the token "
                   "API (POST /api/v1/auth/token, JSON) and the login page (its GET done before the burst, then "
                   "POST the form with its csrf_token), send their passwords at the same moment from one client "
-                  "process (asyncio, aiohttp). \"During the burst\" = first POST sent → last answer.", "",
+                  "process (asyncio, aiohttp). \"During the burst\" = first POST sent → last answer. Run 1 "
+                  "holds the server's first logins since it started.", "",
                   heading, rule] + login_rows(logins) + [""]
     if bodies:
         lines += [f"## (b) {args.body_mb} MiB to POST /api/v1/auth/token, no login", "",
@@ -498,6 +499,12 @@ def run(args, env: dict, data: Path, setup: dict) -> tuple[list, list, list]:
         (f"{kind} body, run {i + 1}", one[kind]) for i, one in enumerate(bodies) for kind in one]
     notes += [f"{name}: {r['failed_probes']} probes failed; chair's moves failed: {r['failed_moves']}"
               for name, r in windows if r["failed_probes"] or r["failed_moves"]]
+    if any(one.get("full", {}).get("closed_by_server") is False for one in bodies):
+        notes.append("the server kept the connection open after its answer: eventlet reads what is left of a "
+                     "request's body and throws it away, to reuse the connection (the CPU rows show what it costs)")
+    if any(one.get("chunked", {}).get("code") == "malformed_json" for one in bodies):
+        notes.append("a chunked body reaches the app as an empty one (eventlet does not set "
+                     "`wsgi.input_terminated`, so Werkzeug does not read the stream): 400 malformed_json, not 413")
     return logins, bodies, notes
 
 
