@@ -165,6 +165,17 @@ def invite(meeting_id: int, user_ids: list[int]) -> None:
         db.session.commit()
 
 
+def make_site(env: dict, data: Path, members: int, voters: int, modes: int) -> dict:
+    """`cabinet init-db` in `data`, then the accounts and meetings (setup_database, in a child process with
+    the server's environment); what setup_database returned."""
+    run_cabinet(env, "init-db")
+    made = subprocess.run([sys.executable, __file__, "--_setup", str(members), str(voters), str(modes)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    if made.returncode != 0:
+        raise RuntimeError(f"setup failed:\n{made.stderr[-3000:]}")
+    return json.loads((data / "setup.json").read_text())
+
+
 # --- servers ---------------------------------------------------------------------------------------
 
 THREADING_SERVER = """
@@ -612,6 +623,50 @@ def settle(server: ServerProcess, threads: int, limit: float = 90.0) -> float:
     return time.time() - started
 
 
+def move_current(chair: requests.Session, api: str, setup: dict, state: dict, timeout: float) -> tuple:
+    """The chair moves the session to its next agenda item (REST); (POST sent, answered, the event's seq)."""
+    items = setup["items"]
+    state["moves"] += 1
+    item = items[state["moves"] % len(items)]
+    sent = time.time()
+    response = chair.post(f"{api}/meetings/{setup['session_id']}/agenda/current", json={"item_id": item},
+                          timeout=timeout)
+    done = time.time()
+    response.raise_for_status()
+    return sent, done, response.json()["seq"]
+
+
+def grow_session(clients: "Clients", setup: dict, state: dict, n: int, args, env: dict, data: Path) -> dict:
+    """Invite members up to N to the session, then connect tablets up to N (each joins the session);
+    `state` holds how many are invited and connected so far."""
+    out = {"invite_seconds": 0.0, "connect_seconds": 0.0}
+    started = time.time()
+    new_ids = setup["user_ids"][state["invited"]:n]
+    if new_ids:
+        ids_file = data / "invite.json"
+        ids_file.write_text(json.dumps(new_ids))
+        run = subprocess.run([sys.executable, __file__, "--_invite", str(setup["session_id"]), str(ids_file)],
+                             env=env, capture_output=True, text=True, timeout=300)
+        if run.returncode != 0:
+            raise RuntimeError(f"inviting failed:\n{run.stderr[-2000:]}")
+        state["invited"] = n
+    out["invite_seconds"] = time.time() - started
+    lost = [i for s in clients.everyone("status", {}, 30) for i in s["lost"]]
+    out["reconnected"] = len(lost)
+    new = [(i, setup["tokens"][i], None) for i in lost + list(range(state["n"], n))]
+    answers = clients.ask([("connect", {"tablets_to_add": p, "meeting_id": setup["session_id"],
+                                        "concurrency": args.concurrency, "timeout": args.timeout,
+                                        "give_up": args.give_up, "budget": args.connect_budget})
+                           if p else None for p in clients.split(new)], args.connect_budget + 2 * args.timeout + 60)
+    failed = [f for a in answers for f in a["failed"]]
+    out["connect_seconds"] = max((a["seconds"] for a in answers), default=0.0)
+    state["n"] = n
+    out["failed"] = len([f for f in failed if f[1] != "skipped"])
+    out["skipped"] = len([f for f in failed if f[1] == "skipped"])
+    out["failures_sample"] = sorted({f[1] for f in failed if f[1] != "skipped"})[:3]
+    return out
+
+
 def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
     result = {"mode": mode, "steps": [], "storms": [], "notes": []}
     server = ServerProcess(mode, env, data / f"server-{mode}.log")
@@ -627,44 +682,10 @@ def run_mode(mode: str, args, env: dict, data: Path, setup: dict) -> dict:
         state = {"n": 0, "invited": 1, "moves": 0}  # setup invited member 0
 
         def move():
-            items = setup["items"]
-            state["moves"] += 1
-            item = items[state["moves"] % len(items)]
-            sent = time.time()
-            response = chair.post(f"{api}/meetings/{setup['session_id']}/agenda/current", json={"item_id": item},
-                                  timeout=args.timeout)
-            done = time.time()
-            response.raise_for_status()
-            return sent, done, response.json()["seq"]
+            return move_current(chair, api, setup, state, args.timeout)
 
         def grow(n: int) -> dict:
-            """Invite members up to N to the session, then connect tablets up to N (each joins the session)."""
-            out = {"invite_seconds": 0.0, "connect_seconds": 0.0}
-            started = time.time()
-            new_ids = setup["user_ids"][state["invited"]:n]
-            if new_ids:
-                ids_file = data / "invite.json"
-                ids_file.write_text(json.dumps(new_ids))
-                run = subprocess.run([sys.executable, __file__, "--_invite", str(setup["session_id"]), str(ids_file)],
-                                     env=env, capture_output=True, text=True, timeout=300)
-                if run.returncode != 0:
-                    raise RuntimeError(f"inviting failed:\n{run.stderr[-2000:]}")
-                state["invited"] = n
-            out["invite_seconds"] = time.time() - started
-            lost = [i for s in clients.everyone("status", {}, 30) for i in s["lost"]]
-            out["reconnected"] = len(lost)
-            new = [(i, tokens[i], None) for i in lost + list(range(state["n"], n))]
-            answers = clients.ask([("connect", {"tablets_to_add": p, "meeting_id": setup["session_id"],
-                                                "concurrency": args.concurrency, "timeout": args.timeout,
-                                                "give_up": args.give_up, "budget": args.connect_budget})
-                                   if p else None for p in clients.split(new)], args.connect_budget + 2 * args.timeout + 60)
-            failed = [f for a in answers for f in a["failed"]]
-            out["connect_seconds"] = max((a["seconds"] for a in answers), default=0.0)
-            state["n"] = n
-            out["failed"] = len([f for f in failed if f[1] != "skipped"])
-            out["skipped"] = len([f for f in failed if f[1] == "skipped"])
-            out["failures_sample"] = sorted({f[1] for f in failed if f[1] != "skipped"})[:3]
-            return out
+            return grow_session(clients, setup, state, n, args, env, data)
 
         # Baseline: one tablet connected and joined, one move made (lazy imports and first queries paid).
         first = grow(1)
@@ -1108,13 +1129,7 @@ def main() -> None:
         env = cabinet_env(data, CABINET_ARGON2_TIME_COST="1", CABINET_ARGON2_MEMORY_KIB="1024",
                           CABINET_SECURE_COOKIES="false",  # the cookie door logs in over plain http
                           **({"CABINET_GC_EVERY": str(args.gc_every)} if args.gc_every else {}))
-        run_cabinet(env, "init-db")
-        made = subprocess.run([sys.executable, __file__, "--_setup", str(max(args.n)), str(args.storm),
-                               str(len(args.modes))],
-                              env=env, capture_output=True, text=True, timeout=600)
-        if made.returncode != 0:
-            raise RuntimeError(f"setup failed:\n{made.stderr[-3000:]}")
-        setup = json.loads((data / "setup.json").read_text())
+        setup = make_site(env, data, max(args.n), args.storm, len(args.modes))
         print(f"setup: {max(args.n)} members, {args.storm} voters in {time.time() - started:.1f} s", flush=True)
         for number, mode in enumerate(args.modes):
             results.append(run_mode(mode, args, env, data, {**setup, **setup["meetings"][number]}))
