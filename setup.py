@@ -18,10 +18,13 @@ class BuildWithResources(build_py):
     """build_py, plus the app's files and compiled translations in the built package."""
 
     def run(self):
-        super().run()
-        if getattr(self, "editable_mode", False):
-            return
+        editable = getattr(self, "editable_mode", False)
         target = Path(self.build_lib) / "cabinet"
+        if not editable and target.exists():
+            shutil.rmtree(target)  # a module deleted from the checkout must not ride along from an old build
+        super().run()
+        if editable:
+            return
         self._copy_resources(target / "_resources")
         self._compile_catalogs(target / "translations")
 
@@ -30,8 +33,6 @@ class BuildWithResources(build_py):
         if not (vendor / "pdfjs").is_dir():
             raise SystemExit(f"{vendor} is missing: run `make assets` (static/install-vendor.sh) before "
                              "building, or the pages would load no PDF viewer and no Socket.IO client")
-        if dest.exists():
-            shutil.rmtree(dest)
         for name in RESOURCES:
             shutil.copytree(ROOT / name, dest / name, ignore=SKIP)
 
