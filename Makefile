@@ -53,7 +53,8 @@ translations:
 # After a change of dependencies in setup.cfg: pins what changed and keeps the rest (`make lock
 # UPGRADE=--upgrade` moves everything to the newest allowed). The dev lock is held to the server's pins.
 lock:
-	test -x $(TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q pip-tools==7.7.0; }
+	test -x $(TOOLS)/bin/pip-compile \
+	  || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q pip-tools==7.7.0; }
 	$(COMPILE) $(UPGRADE) -o $(LOCK) setup.cfg
 	$(COMPILE) $(UPGRADE) --extra test -c $(LOCK) -o $(DEV_LOCK) setup.cfg
 

@@ -10,7 +10,8 @@ LOCK=${1:-requirements-dev.lock}
 PIP_AUDIT=pip-audit==2.10.1
 
 if [ ! -x "$TOOLS/bin/pip-audit" ]; then
-  python3 -m venv "$TOOLS" && "$TOOLS/bin/pip" install -q "$PIP_AUDIT" || { echo "audit-deps: cannot install $PIP_AUDIT"; exit 1; }
+  python3 -m venv "$TOOLS" && "$TOOLS/bin/pip" install -q "$PIP_AUDIT" \
+    || { echo "audit-deps: cannot install $PIP_AUDIT"; exit 1; }
 fi
 
 # The probe: a release with a published advisory (Jinja2 3.1.4: CVE-2024-56201, GHSA-gmj6-6f8f-6699). A
@@ -21,8 +22,8 @@ echo "jinja2==3.1.4" > "$probe"
 service=""
 why=()
 for candidate in pypi osv; do
-  answer=$("$TOOLS/bin/pip-audit" --vulnerability-service "$candidate" --no-deps --disable-pip --progress-spinner off \
-           --timeout 30 -r "$probe" 2>&1)
+  answer=$("$TOOLS/bin/pip-audit" --vulnerability-service "$candidate" --no-deps --disable-pip \
+           --progress-spinner off --timeout 30 -r "$probe" 2>&1)
   if grep -qE "CVE-2024-56201|GHSA-gmj6-6f8f-6699|PYSEC-" <<<"$answer"; then service=$candidate; break; fi
   why+=("$candidate: $(grep -E 'could not be audited|Error|error' <<<"$answer" | tail -n 1 | cut -c1-240)")
 done
@@ -34,5 +35,5 @@ if [ -z "$service" ]; then
 fi
 
 echo "audit-deps: auditing $LOCK against the '$service' advisory service"
-"$TOOLS/bin/pip-audit" --vulnerability-service "$service" --require-hashes --disable-pip --progress-spinner off \
-  --timeout 30 -r "$LOCK"
+"$TOOLS/bin/pip-audit" --vulnerability-service "$service" --require-hashes --disable-pip \
+  --progress-spinner off --timeout 30 -r "$LOCK"

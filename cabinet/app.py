@@ -24,8 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app, login_manager)  # first: its before_request must run before the others'
     db.init_app(app)
     from .models.archive import include_name
-    migrate.init_app(app, db, directory=str(resources.migrations_dir()), render_as_batch=True, compare_type=True,
-                     include_name=include_name)
+    migrate.init_app(app, db, directory=str(resources.migrations_dir()), render_as_batch=True,
+                     compare_type=True, include_name=include_name)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)
