@@ -128,7 +128,9 @@ def test_secretary_then_chair_both_valid(store, make):
     for sig in (sig1, sig2):
         assert sig["intact"] and sig["valid"] and sig["trusted"] and not sig["modified_after"]
         signed_at = dt.datetime.fromisoformat(sig["signed_at"])
-        assert signed_at.utcoffset() == dt.timedelta(0) and abs(signed_at - NOW) < dt.timedelta(minutes=5)
+        # Signed in this test: compared with now, not NOW (taken at import, minutes earlier under xdist).
+        assert signed_at.utcoffset() == dt.timedelta(0)
+        assert abs(signed_at - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
     assert sig1["coverage"] == "entire_revision" and sig2["coverage"] == "entire_file"
     assert sig1["reason"] == "Thư ký kỳ họp" and sig1["location"] == "Thanh Hóa"
     assert "UID=" in sig1["subject"] or "User ID" in sig1["subject"]
