@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Flask
 
+from . import resources
 from .config import build_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings (defaults < CABINET_* env < `config`), extensions, blueprints, sockets, CLI."""
     app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+                template_folder=str(resources.templates_dir()), static_folder=str(resources.static_dir()))
     app.config.update(build_config(app.instance_path, config))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -26,8 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app, login_manager)  # first: its before_request must run before the others'
     db.init_app(app)
     from .models.archive import include_name
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
-                     include_name=include_name)
+    migrate.init_app(app, db, directory=str(resources.migrations_dir()), render_as_batch=True,
+                     compare_type=True, include_name=include_name)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from . import resources
 from .config import DEFAULT_TIMEZONE
 from .extensions import db
 from .models import Body, Meeting
@@ -113,9 +114,9 @@ DEMO_DOCUMENTS = [
 
 
 def default_samples() -> Path | None:
-    """The shared sample PDFs beside the checkout (../shared/samples), if they are there."""
-    candidate = Path(__file__).resolve().parents[2] / "shared" / "samples"
-    return candidate if candidate.is_dir() else None
+    """The shared sample PDFs beside the checkout (../shared/samples), if they are there; an installed
+    package ships none (`cabinet demo --samples DIR`), and the demo then has meetings without documents."""
+    return resources.default_samples_dir()
 
 
 def load_demo(samples: str | None = None) -> str:

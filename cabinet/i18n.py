@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Flask, current_app, request
 from flask_babel import Babel, format_datetime
 
-TRANSLATIONS = Path(__file__).parent / "translations"
+from . import resources
+
+TRANSLATIONS = resources.translations_dir()
 LANG_COOKIE = "cabinet_lang"
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,10 @@ def select_locale() -> str:
 
 
 def compile_catalogs() -> None:
-    """Compile .po to .mo where the .mo is missing or older, so a fresh checkout speaks Vietnamese."""
+    """Compile .po to .mo where the .mo is missing or older, so a fresh checkout speaks Vietnamese.
+    An installed package is left alone: its .mo were compiled when the wheel was built."""
+    if resources.installed():
+        return
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
@@ -32,7 +36,7 @@ def compile_catalogs() -> None:
                 catalog = read_po(po_file)
             with mo_path.open("wb") as mo_file:
                 write_mo(mo_file, catalog)
-        except OSError:  # a read-only install: the Makefile compiled them already
+        except OSError:  # a read-only checkout: pybabel compile -d cabinet/translations
             log.warning("could not compile %s", po_path)
 
 

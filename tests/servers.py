@@ -44,10 +44,11 @@ socketio.run(create_app(), host="127.0.0.1", port={port}, allow_unsafe_werkzeug=
 
 class Server:
     """`cabinet serve` on a free port (CABINET_ASYNC_MODE=threading in `env`: the threaded server);
-    `stop()` ends it, `start()` starts it again on the same port."""
+    `stop()` ends it, `start()` starts it again on the same port. `cabinet`, `cwd`: another installation's
+    script, started from another folder."""
 
-    def __init__(self, env: dict, log_path: Path):
-        self.env, self.log_path = env, log_path
+    def __init__(self, env: dict, log_path: Path, cabinet: str = CABINET, cwd: Path | None = None):
+        self.env, self.log_path, self.cabinet, self.cwd = env, log_path, cabinet, cwd
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -56,8 +57,9 @@ class Server:
         log = self.log_path.open("ab")
         command = [sys.executable, "-c", THREADED_SERVER.format(port=self.port)] \
             if self.env.get("CABINET_ASYNC_MODE") == "threading" \
-            else [CABINET, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            else [self.cabinet, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        cwd=self.cwd)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

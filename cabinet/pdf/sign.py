@@ -24,9 +24,11 @@ from cryptography import x509 as pyca_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from .. import resources
+
 log = logging.getLogger(__name__)
 
-FONT_FILE = Path(__file__).resolve().parents[2] / "static" / "fonts" / "LiberationSerif-Regular.ttf"
+FONT_FILE = resources.static_dir() / "fonts" / "LiberationSerif-Regular.ttf"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
