@@ -8,6 +8,8 @@ from cabinet.models import ApiToken
 from cabinet.services import accounts
 from cabinet.services.errors import Conflict, Invalid, NotAuthenticated
 
+from .. import factories
+
 DAY = timedelta(hours=12)
 
 
@@ -62,3 +64,26 @@ def test_admin_cannot_lock_themselves_out(make):
         accounts.update_user(admin, admin, {"active": False})
     with pytest.raises(Conflict):
         accounts.update_user(admin, admin, {"roles": ["member"]})
+
+
+def test_a_login_holds_no_database_connection_while_its_password_is_hashed(make):
+    """A hundred members logging in at once each held a pooled connection while waiting for the hashing
+    threads, so the chair's moves and /healthz waited 6 s for one (bench/logins.py). The session has no
+    transaction open (its connection is back in the pool) when the hash is checked, whoever asks."""
+    from cabinet import offload
+    member = make.user()
+    make.user("admin").full_name  # a read in the same request first, as Flask-Login's loader does
+    seen = []
+
+    def recording(fn, *args):
+        seen.append(db.session().in_transaction())
+        return fn(*args)
+    offload.install(recording)
+    try:
+        assert accounts.authenticate(member.username, factories.PASSWORD, "192.0.2.7") == member
+        with pytest.raises(NotAuthenticated):
+            accounts.authenticate("không-có-ai", factories.PASSWORD, "192.0.2.7")
+    finally:
+        offload.install(None)
+    assert seen == [False, False]
+    assert member.active  # what the login loaded reloads after
