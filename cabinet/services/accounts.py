@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -21,6 +22,7 @@ from .permissions import require
 
 MIN_PASSWORD_LENGTH = 8
 _hashers: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
+_making_hasher = threading.Lock()  # green under eventlet: the others wait without holding the loop
 
 
 def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
@@ -28,9 +30,10 @@ def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
     (so a wrong username costs as long as a wrong password)."""
     from flask import current_app
     costs = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_KIB"])
-    if costs not in _hashers:
-        hasher = PasswordHasher(time_cost=costs[0], memory_cost=costs[1])
-        _hashers[costs] = (hasher, offload.run(hasher.hash, "cabinet-timing-equaliser"))  # not on the loop
+    with _making_hasher:  # once: the first burst of logins after a start made a hundred dummies at once
+        if costs not in _hashers:
+            hasher = PasswordHasher(time_cost=costs[0], memory_cost=costs[1])
+            _hashers[costs] = (hasher, offload.run(hasher.hash, "cabinet-timing-equaliser"))  # off the loop
     return _hashers[costs]
 
 

@@ -87,3 +87,32 @@ def test_a_login_holds_no_database_connection_while_its_password_is_hashed(make)
         offload.install(None)
     assert seen == [False, False]
     assert member.active  # what the login loaded reloads after
+
+
+def test_the_dummy_hash_is_made_once_whoever_logs_in_first(app):
+    """The first burst of logins after a start each made the dummy hash for unknown usernames (a hundred
+    extra argon2 hashes: the burst took twice as long in bench/logins.py). Many at once: one dummy."""
+    import threading
+
+    from cabinet import offload
+    accounts._hashers.clear()
+    hashed, dummies, start = [], [], threading.Barrier(4)
+
+    def counting(fn, *args):
+        hashed.append(args)
+        return fn(*args)
+
+    def first_login():
+        with app.app_context():
+            start.wait()
+            dummies.append(accounts._hasher_and_dummy()[1])
+    offload.install(counting)
+    try:
+        threads = [threading.Thread(target=first_login) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        offload.install(None)
+    assert len(hashed) == 1 and len(dummies) == 4 and len(set(dummies)) == 1
