@@ -81,5 +81,17 @@ def serve_eventlet(app, host: str, port: int, max_connections: int = 10000) -> N
     run() does, but with debug off: eventlet's default sends a 500's traceback to the client."""
     import eventlet
     import eventlet.wsgi
-    eventlet.wsgi.server(eventlet.listen((host, port)), app, log_output=True, max_size=max_connections,
-                         debug=False)
+    eventlet.wsgi.server(eventlet.listen((host, port)), chunked_bodies_readable(app), log_output=True,
+                         max_size=max_connections, debug=False)
+
+
+def chunked_bodies_readable(app):
+    """eventlet decodes a chunked request body but does not say that its input ends where the body does
+    (`wsgi.input_terminated`), so Werkzeug took a body without Content-Length for an empty one: a chunked
+    login answered 400 malformed_json, and so did 60 MB. Said, Werkzeug reads it and applies the same
+    size limits as to any other body (413 too_large)."""
+    def readable(environ, start_response):
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            environ["wsgi.input_terminated"] = True
+        return app(environ, start_response)
+    return readable
