@@ -33,3 +33,8 @@ REMOVAL_LABELS = {
 def removal_labels(codes) -> list[str]:
     """The label of each code, in order; a code without one (none today) is shown as it is."""
     return [str(REMOVAL_LABELS.get(code, code)) for code in codes or []]
+
+
+def removal_label_map() -> dict[str, str]:
+    """Every code's label, for the upload page's script (it lists what each file lost as it arrives)."""
+    return {code: str(label) for code, label in REMOVAL_LABELS.items()}

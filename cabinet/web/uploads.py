@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import format_datetime, format_decimal
 from flask_login import login_required
 
-from ..presentation.documents import removal_labels
+from ..presentation.documents import removal_label_map, removal_labels
 from ..services import agenda, documents, meetings
 from ..services.documents import ACCESS_LABELS, ACCESS_SHORT
 from ..services.permissions import may, require
@@ -49,7 +49,7 @@ def upload_page(meeting_id):
     require(user, "document.manage", meeting)
     return render_template(
         "documents/upload.html", meeting=meeting, tree=agenda.agenda_tree(user, meeting),
-        access_labels=ACCESS_LABELS, max_mb=current_app.config["MAX_UPLOAD_MB"],
+        access_labels=ACCESS_LABELS, max_mb=current_app.config["MAX_UPLOAD_MB"], removals=removal_label_map(),
         participants=sorted(meeting.participants, key=lambda p: p.user.full_name))
 
 

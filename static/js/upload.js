@@ -80,7 +80,9 @@ function wire(form) {
     pages: form.dataset.textPages,
     version: form.dataset.textVersion,
     summary: form.dataset.textSummary,
+    removed: form.dataset.textRemoved,
   };
+  const removalLabels = JSON.parse(form.dataset.removalLabels || "{}");
   const summary = document.getElementById(form.dataset.uploadSummary);
   wireChoices(form);
 
@@ -125,6 +127,13 @@ function wire(form) {
         if (version.page_count) facts.push(format(texts.pages, { n: version.page_count }));
         note.classList.add("upload-item__note--done");
         note.append(el("span", "upload-item__ok", texts.done), link, el("span", "upload-item__facts", facts.join(" · ")));
+        const removed = version.removed_active_content || [];
+        if (removed.length && texts.removed) {  // what the upload check took out of the file, in words
+          const removals = el("ul", "upload-item__removed");
+          removals.dataset.test = "upload-removed";
+          for (const code of removed) removals.append(el("li", null, removalLabels[code] || code));
+          item.append(el("p", "upload-item__removed-lead", texts.removed), removals);
+        }
       } else {
         item.classList.add("upload-failed");
         note.textContent = messageOf(xhr, texts);

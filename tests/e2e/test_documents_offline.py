@@ -269,3 +269,25 @@ def test_refused_uploads_show_the_server_message(tablet, live_server):
     expect(failed.filter(has_text="encrypted-password.pdf")).to_contain_text(messages[422])
     expect(office.locator("li.upload-done")).to_have_count(0)
     expect(office.locator("#upload-summary")).to_have_text("Đã tải lên 0/2 tệp.")
+
+
+def test_the_upload_page_says_in_words_what_a_file_lost(tablet, live_server, tmp_path, shoot):
+    """A PDF that carries an executable and a script is accepted cleaned; the secretary who sent it reads,
+    on the upload page itself, what was taken out (the codes stay in the API)."""
+    from .. import hostile_pdfs
+    meeting = published_meeting(live_server)
+    hostile = tmp_path / "to-trinh-kem-tep.pdf"
+    hostile.write_bytes(hostile_pdfs.embedded_exe())
+    office = tablet()
+    log_in(office, "vanphong")
+    office.goto(f"/meetings/{meeting['id']}/documents/new")
+    office.locator("#upload-form input[name=file]").set_input_files(str(hostile))
+    office.locator("#upload-submit").click()
+    expect(office.locator("li.upload-done")).to_have_count(1)
+    removed = office.locator("[data-test=upload-removed] li")
+    expect(removed.first).to_be_visible()
+    texts = removed.all_inner_texts()
+    assert "Đã gỡ tệp đính kèm nhúng" in texts, texts
+    expect(office.locator(".upload-item__removed-lead")).to_have_text("Đã làm sạch trước khi đến tay người đọc:")
+    assert not any(re.fullmatch(r"[a-z0-9-]+", text) for text in texts), texts  # words, not codes
+    shoot(office, "doc-upload-cleaned")
