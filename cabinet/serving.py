@@ -59,10 +59,12 @@ def offload_to_threads(at_once: int | None = None) -> None:
     burst of them cannot take more memory than a few argon2 hashes at a time."""
     from eventlet import semaphore, tpool
     from . import offload
-    slots = semaphore.Semaphore(at_once or max(2, os.cpu_count() or 2))
+    slots = semaphore.Semaphore(at_once or offload.slot_count())
 
-    def run(fn, *args):
+    def run(fn, args, ready):
         with slots:
+            if ready is not None:
+                ready()  # on the event loop, once the slot is ours
             return tpool.execute(_at_lowest_priority, fn, *args)
     offload.install(run)
 

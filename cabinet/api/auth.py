@@ -1,7 +1,7 @@
 """Tokens and the current user."""
 from flask import current_app, jsonify, request
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..security import bearer_token
 from ..services import accounts, audit
 from ..services.errors import NotAuthenticated
@@ -10,10 +10,9 @@ from ..presentation.json import user_json
 
 
 @api_bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_IP_RATE_LIMIT"],
-               deduct_when=lambda response: response.status_code == 401)
 def issue_token():
-    """Per address and username, failures count in the same bucket as the login page's (login_attempts)."""
+    """Failures count in the same buckets as the login page's, per address and username and per address
+    (login_attempts)."""
     data = json_body()
     try:
         user = accounts.authenticate(data.get("username"), data.get("password"), request.remote_addr)

@@ -140,28 +140,30 @@ def _end_sessions(user: User) -> None:
 
 def authenticate(username, password, address: str | None = None) -> User:
     """The active user with these credentials, or NotAuthenticated (same message whatever was wrong).
-    With the caller's address, failures count against its guesses (login_attempts): TooManyAttempts once
-    they are used up, before any password is checked."""
-    if address is not None:
-        login_attempts.refuse_if_exhausted(address, username)
-    try:
+    With the caller's address, the attempt counts against its guesses (login_attempts): TooManyAttempts
+    once they are used up — at once, or when its turn to be hashed comes — and a right password gives the
+    attempt back."""
+    if address is None:
         return _verified_user(username, password)
-    except NotAuthenticated:
-        if address is not None:
-            login_attempts.count_failure(address, username)
-        raise
+    login_attempts.refuse_if_exhausted(address, username)
+    user = _verified_user(username, password, ready=lambda: login_attempts.reserve(address, username))
+    login_attempts.release(address, username)
+    return user
 
 
-def _verified_user(username, password) -> User:
+def _verified_user(username, password, ready=None) -> User:
     failure = NotAuthenticated(_l("Wrong username or password."), code="invalid_credentials")
-    if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
+    if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024 \
+            or "\x00" in username:  # no name holds a NUL (PostgreSQL refuses one in a query: a 500)
+        if ready is not None:
+            ready()  # counts as a guess like any other
         raise failure
     hasher, dummy = _hasher_and_dummy()
     user = find_user_by_username(username)
     password_hash = user.password_hash if user else dummy
     _release_connection()
     try:
-        offload.run(hasher.verify, password_hash, password)  # off the event loop
+        offload.run(hasher.verify, password_hash, password, ready=ready)  # off the event loop
     except (VerificationError, InvalidHashError):
         raise failure
     if user is None:

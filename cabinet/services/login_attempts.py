@@ -1,9 +1,14 @@
-"""Failed logins, counted once per address and username whichever door they come through (the login page,
-the token API): three guesses a minute means three, not three per door. The count lives in the rate
-limiter's storage (Redis when configured, so every process shares it) and its windows expire, so a
+"""Failed logins, counted per address and username and per address, whichever door they come through (the
+login page, the token API): three guesses a minute means three, not three per door. The counts live in the
+rate limiter's storage (Redis when configured, so every process shares them) and their windows expire, so a
 stranger's guessing never locks a member out for good, and guessing from one address leaves the member's
 tablet at another address alone. The username comes from the door's own parsing of the (small) body, never
-from a limiter's key function."""
+from a limiter's key function.
+
+Guesses sent at the same moment must not all pass a check made before any of them is counted: an attempt
+is counted (reserved) when its turn to be hashed comes, before its password is checked, and given back if
+the password was right. Only the few hashes running at once (offload's slots) are ever in flight, so a
+hall of tablets behind one address logging in at 08:00 does not use up the address's failures."""
 from __future__ import annotations
 
 import math
@@ -17,29 +22,50 @@ from ..extensions import limiter
 from .errors import TooManyAttempts
 
 
-def _limits():
-    return parse_many(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def _key(address: str | None, username) -> tuple[str, str, str]:
+def _buckets(address: str | None, username) -> list:
+    """(limit, key) pairs: this address at this username, and this address at any."""
     name = username.strip().lower()[:64] if isinstance(username, str) else ""
-    return "login-failures", address or "-", name
+    address = address or "-"
+    return [(item, ("login-failures", address, name)) for item in parse_many(current_app.config["LOGIN_RATE_LIMIT"])] \
+        + [(item, ("login-failures-address", address))
+           for item in parse_many(current_app.config["LOGIN_IP_RATE_LIMIT"])]
+
+
+def _too_many(item, key) -> TooManyAttempts:
+    reset_at, _ = limiter.limiter.get_window_stats(item, *key)
+    return TooManyAttempts(_l("Too many attempts; wait a little and try again."),
+                           retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
 def refuse_if_exhausted(address: str | None, username) -> None:
-    """TooManyAttempts (429) when this address has used up its guesses at this username."""
+    """TooManyAttempts (429) at once when the guesses are used up: no wait for a hashing slot."""
     if not limiter.enabled:
         return
-    key = _key(address, username)
-    for item in _limits():
+    for item, key in _buckets(address, username):
         if not limiter.limiter.test(item, *key):
-            reset_at, _ = limiter.limiter.get_window_stats(item, *key)
-            raise TooManyAttempts(_l("Too many attempts; wait a little and try again."),
-                                  retry_after=max(1, math.ceil(reset_at - time.time())))
+            raise _too_many(item, key)
 
 
-def count_failure(address: str | None, username) -> None:
+def reserve(address: str | None, username) -> None:
+    """Count this attempt as a failure before its password is checked; TooManyAttempts if that goes over a
+    limit (and then nothing stays counted). Atomic in the storage, so attempts at once each see the others."""
+    if not limiter.enabled:
+        return
+    taken = []
+    for item, key in _buckets(address, username):
+        if not limiter.limiter.hit(item, *key):
+            for counted in taken + [(item, key)]:
+                _give_back(*counted)
+            raise _too_many(item, key)
+        taken.append((item, key))
+
+
+def release(address: str | None, username) -> None:
+    """The password was right: the reserved attempt was no failure."""
     if limiter.enabled:
-        key = _key(address, username)
-        for item in _limits():
-            limiter.limiter.hit(item, *key)
+        for item, key in _buckets(address, username):
+            _give_back(item, key)
+
+
+def _give_back(item, key) -> None:
+    limiter.limiter.storage.incr(item.key_for(*key), item.get_expiry(), amount=-1)

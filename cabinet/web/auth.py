@@ -8,7 +8,7 @@ from flask import (Blueprint, current_app, make_response, redirect, render_templ
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..i18n import LANG_COOKIE
 from ..security import LOGIN_KEY
 from ..services import accounts, audit
@@ -25,8 +25,6 @@ def _safe_next(target: str | None) -> str:
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_IP_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 401)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))

@@ -75,7 +75,9 @@ def test_a_login_holds_no_database_connection_while_its_password_is_hashed(make)
     make.user("admin").full_name  # a read in the same request first, as Flask-Login's loader does
     seen = []
 
-    def recording(fn, *args):
+    def recording(fn, args, ready):
+        if ready is not None:
+            ready()
         seen.append(db.session().in_transaction())
         return fn(*args)
     offload.install(recording)
@@ -98,7 +100,7 @@ def test_the_dummy_hash_is_made_once_whoever_logs_in_first(app):
     accounts._hashers.clear()
     hashed, dummies, start = [], [], threading.Barrier(4)
 
-    def counting(fn, *args):
+    def counting(fn, args, ready):
         hashed.append(args)
         return fn(*args)
 
