@@ -135,6 +135,8 @@ def verdict(obj) -> str | None:
     action = _name(obj, "/S")
     if action in DANGEROUS_ACTIONS:
         return DANGEROUS_ACTIONS[action]
+    if action == "/Thread" and "/F" in obj:  # a thread in another file: as GoToR, it opens that file
+        return "gotor"
     if action == "/URI" and not _safe_uri(obj.get("/URI")):
         return "unsafe-uri"
     subtype = _name(obj, "/Subtype")

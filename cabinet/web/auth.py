@@ -34,6 +34,7 @@ def login():
             user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""),
                                          request.remote_addr)
             audit.record_login(db.session, user)
+            accounts.end_login(session.get(LOGIN_KEY))  # a login over another (a shared tablet) ends that one
             login_id = accounts.start_login(user)
             db.session.commit()  # the login, and a rehashed password if argon2's parameters changed
             session.clear()  # a new session at login: nothing planted before it carries over
