@@ -15,11 +15,13 @@ def list_audit():
     `before_id` to page on; `next_before_id` is null on the last page."""
     args = request.args
     limit = args.get("limit") or audit.PAGE_SIZE
-    entries = audit.list_entries(caller(), meeting_id=args.get("meeting_id"), actor_id=args.get("actor_id"),
+    reader = caller()
+    entries = audit.list_entries(reader, meeting_id=args.get("meeting_id"), actor_id=args.get("actor_id"),
                                  action=args.get("action"), date_from=args.get("from"), date_to=args.get("to"),
                                  before_id=args.get("before_id"), limit=limit)
     more = len(entries) == int(limit) and entries[-1].id > 1
-    return jsonify({"items": [audit.entry_json(e) for e in entries],
+    details = audit.readable_details(reader, entries)
+    return jsonify({"items": [audit.entry_json(e, d) for e, d in zip(entries, details)],
                     "next_before_id": entries[-1].id if entries and more else None})
 
 

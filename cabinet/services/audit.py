@@ -270,9 +270,11 @@ def verify_chain(session: Session, batch: int = 5000) -> dict:
         last = rows[-1]["id"]
 
 
-def audit_csv(session: Session, meeting_id: int | None = None) -> str:
+def audit_csv(session: Session, meeting_id: int | None = None, reader: User | None = None) -> str:
     """The log (or one meeting's entries) as CSV in id order, every column with its hash, so each row
-    can be checked on its own: sha256 of the canonical form (docs/AUDIT.md) equals `hash`."""
+    can be checked on its own: sha256 of the canonical form (docs/AUDIT.md) equals `hash` — except a row
+    whose details name a confidential document `reader` may not read: that is hidden (audit_redaction)."""
+    from .audit_redaction import hidden_names, scrub
     table = AuditEntry.__table__
     query = select(table).order_by(table.c.id)
     if meeting_id is not None:
@@ -280,7 +282,12 @@ def audit_csv(session: Session, meeting_id: int | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    names = set() if reader is None else hidden_names(
+        reader, [meeting_id] if meeting_id is not None else session.scalars(select(table.c.meeting_id).distinct()))
     for row in session.execute(query).mappings():
+        row = dict(row)
+        if names and row["details"]:
+            row["details"] = dumps(scrub(json.loads(row["details"]), names))
         writer.writerow(["" if row[c] is None else (_iso(row[c]) if c == "at" else row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
@@ -360,8 +367,15 @@ def details_of(entry: AuditEntry):
         return entry.details
 
 
-def entry_json(entry: AuditEntry) -> dict:
+def readable_details(reader: User, entries: list[AuditEntry]) -> list:
+    """Each entry's details as `reader` may see them (audit_redaction: confidential documents' names)."""
+    from .audit_redaction import hidden_names, scrub
+    names = hidden_names(reader, {entry.meeting_id for entry in entries})
+    return [scrub(details_of(entry), names) for entry in entries]
+
+
+def entry_json(entry: AuditEntry, details) -> dict:
     return {"id": entry.id, "at": _iso(entry.at), "actor_id": entry.actor_id, "actor_name": entry.actor_name,
             "remote_addr": entry.remote_addr, "action": entry.action, "object_type": entry.object_type,
-            "object_id": entry.object_id, "meeting_id": entry.meeting_id, "details": details_of(entry),
+            "object_id": entry.object_id, "meeting_id": entry.meeting_id, "details": details,
             "prev_hash": entry.prev_hash, "hash": entry.hash}

@@ -152,7 +152,7 @@ def dossier_zip(actor: User, meeting: Meeting):
             if signature is not None:
                 add(f"minutes/bien-ban-{meeting.id}-da-ky.pdf", path=files.path(signature.sha256))
             add("record.json", data=json.dumps(record_of(meeting), ensure_ascii=False, indent=1).encode())
-            add("audit-log.csv", data=audit.audit_csv(db.session, meeting_id=meeting.id).encode("utf-8-sig"))
+            add("audit-log.csv", data=audit.audit_csv(db.session, meeting_id=meeting.id, reader=actor).encode("utf-8-sig"))
             # The chain's head at export, signed, with every checkpoint before it: kept with the archive,
             # they show later whether the log's rows were cut or rewritten (services/audit_anchor.py).
             if audit_anchor.write_checkpoint(f"dossier of meeting {meeting.id} exported"):

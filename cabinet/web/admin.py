@@ -226,7 +226,7 @@ def audit_log():
     verification = audit_anchor.verify(db.session) if args.get("verify") else None
     choices = audit.filter_choices(user)
     older = entries[-1].id if len(entries) == audit.PAGE_SIZE and entries[-1].id > 1 else None
-    rows = [(entry, audit.details_of(entry)) for entry in entries]
+    rows = list(zip(entries, audit.readable_details(user, entries)))
     return render_template("admin/audit.html", rows=rows, filters=filters, error=error,
                            verification=verification, reasons=AUDIT_REASONS, older=older,
                            paged=bool(args.get("before_id")), **choices), 422 if error else 200
