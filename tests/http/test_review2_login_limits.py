@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 
 from cabinet.extensions import db
 
+from .. import factories
 from ..factories import PASSWORD
 
 ADDRESS = {"REMOTE_ADDR": "10.77.7.7"}
@@ -39,3 +40,22 @@ def test_a_right_password_gives_back_no_more_than_it_took(app, client, make, mon
                            environ_base=ADDRESS).status_code for i in range(4)]
     assert answers[:3] == [401, 401, 401]
     assert answers[3] == 429, f"a 4th failed guess in a window of 3 was checked after a right login: {answers}"
+
+
+def test_the_429_login_page_says_when_to_try_again(app, client, make, monkeypatch):
+    """A member on a tablet who mistyped too often sees "Quá nhiều lần thử; vui lòng chờ một lát rồi thử lại."
+    (twice: the banner and the form). The server knows the wait (Retry-After) but the page does not say it:
+    "a little" is no answer for someone standing outside the meeting room."""
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    member = make.user("member")
+    address = {"REMOTE_ADDR": "10.77.7.8"}
+    answer = None
+    for i in range(4):
+        token = factories.csrf_token(client)
+        answer = client.post("/login", data={"username": member.username, "password": f"sai-mat-khau-{i}",
+                                             "csrf_token": token}, environ_base=address)
+    assert answer.status_code == 429
+    assert int(answer.headers["Retry-After"]) > 0
+    page = answer.get_data(as_text=True)
+    assert "Quá nhiều lần thử" in page
+    assert "giây" in page or "phút" in page, "the 429 page does not say how long to wait"
