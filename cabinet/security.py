@@ -68,6 +68,8 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
             g.pop(key, None)
         if request.endpoint in UPLOAD_ENDPOINTS:
             request.max_content_length = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+        elif request.content_length is None and request.environ.get("wsgi.input_terminated"):
+            _whole_small_body()
 
     @app.after_request
     def security_headers(response):
@@ -81,3 +83,12 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
         if request.endpoint and not request.endpoint.endswith("static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _whole_small_body() -> None:
+    """A chunked body (no Content-Length) is read, up to the limit, before anyone parses it: Werkzeug stops
+    at the limit without a word, and a form or JSON cut there was acted on. One byte past it is 413 (an
+    upload's parser says so itself). Small bodies only: uploads never come here."""
+    body = request.get_data(cache=True)  # form parsing reads this copy
+    if request.max_content_length is not None and len(body) >= request.max_content_length:
+        request.stream.read(1)  # past the limit: RequestEntityTooLarge, 413

@@ -65,10 +65,6 @@ def json_body() -> dict:
     """The request's JSON object, or 415 (not JSON) / 400 (malformed or not an object)."""
     if not request.is_json:
         raise UnsupportedMedia(_l("Send JSON with the header Content-Type: application/json."))
-    body = request.get_data(cache=True)  # a chunked body (no Content-Length) is read up to the limit only:
-    if request.content_length is None and request.max_content_length is not None \
-            and len(body) >= request.max_content_length:
-        request.stream.read(1)  # ... so ask for more: past the limit, 413 too_large (not malformed JSON)
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the parser goes: malformed, like any other bad JSON

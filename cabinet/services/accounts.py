@@ -146,8 +146,10 @@ def authenticate(username, password, address: str | None = None) -> User:
     if address is None:
         return _verified_user(username, password)
     login_attempts.refuse_if_exhausted(address, username)
-    user = _verified_user(username, password, ready=lambda: login_attempts.reserve(address, username))
-    login_attempts.release(address, username)
+    reserved = []  # what the attempt counted when its turn came (ready() runs then)
+    user = _verified_user(username, password,
+                          ready=lambda: reserved.extend(login_attempts.reserve(address, username)))
+    login_attempts.release(reserved)
     return user
 
 

@@ -32,9 +32,12 @@ def _buckets(address: str | None, username) -> list:
 
 
 def _too_many(item, key) -> TooManyAttempts:
+    """429 that says how long to wait (someone outside the meeting room needs a number, not "a little")."""
     reset_at, _ = limiter.limiter.get_window_stats(item, *key)
-    return TooManyAttempts(_l("Too many attempts; wait a little and try again."),
-                           retry_after=max(1, math.ceil(reset_at - time.time())))
+    wait = max(1, math.ceil(reset_at - time.time()))
+    message = _l("Too many attempts; try again in %(n)d seconds.", n=wait) if wait <= 90 else \
+        _l("Too many attempts; try again in %(n)d minutes.", n=math.ceil(wait / 60))
+    return TooManyAttempts(message, retry_after=wait)
 
 
 def refuse_if_exhausted(address: str | None, username) -> None:
@@ -46,26 +49,31 @@ def refuse_if_exhausted(address: str | None, username) -> None:
             raise _too_many(item, key)
 
 
-def reserve(address: str | None, username) -> None:
+def reserve(address: str | None, username) -> list:
     """Count this attempt as a failure before its password is checked; TooManyAttempts if that goes over a
-    limit (and then nothing stays counted). Atomic in the storage, so attempts at once each see the others."""
+    limit (and then nothing stays counted). Atomic in the storage, so attempts at once each see the others.
+    Returns what was counted, with its window, for `release`."""
     if not limiter.enabled:
-        return
+        return []
     taken = []
     for item, key in _buckets(address, username):
-        if not limiter.limiter.hit(item, *key):
-            for counted in taken + [(item, key)]:
-                _give_back(*counted)
+        counted = limiter.limiter.hit(item, *key)
+        taken.append((item, key, _window(item, key)))
+        if not counted:
+            release(taken)
             raise _too_many(item, key)
-        taken.append((item, key))
+    return taken
 
 
-def release(address: str | None, username) -> None:
-    """The password was right: the reserved attempt was no failure."""
-    if limiter.enabled:
-        for item, key in _buckets(address, username):
-            _give_back(item, key)
+def release(reserved: list) -> None:
+    """Give back what `reserve` counted (a right password: no failure) — into the window it was counted in
+    only, and never below nothing: a window that ended meanwhile started again at zero, and giving back
+    there would grant a guess."""
+    for item, key, window in reserved:
+        if _window(item, key) == window and limiter.limiter.storage.get(item.key_for(*key)) > 0:
+            limiter.limiter.storage.incr(item.key_for(*key), item.get_expiry(), amount=-1)
 
 
-def _give_back(item, key) -> None:
-    limiter.limiter.storage.incr(item.key_for(*key), item.get_expiry(), amount=-1)
+def _window(item, key) -> int:
+    """When the current window of this bucket ends (its identity: a new window ends later)."""
+    return int(limiter.limiter.get_window_stats(item, *key)[0])

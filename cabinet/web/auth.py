@@ -56,7 +56,7 @@ def login():
 
 
 def _login_page(error, status: int, headers=None):
-    return render_template("auth/login.html", error=error, username=request.form.get("username", "")), \
+    return render_template("auth/login.html", login_error=error, username=request.form.get("username", "")), \
         status, headers or {}
 
 
