@@ -132,6 +132,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # The cookie is sent again only when the session changes: refreshed on every answer, a slow answer
+        # that started before a change (a flash, a language) put the old cookie back after it.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a tablet left open all day still works
         "WTF_CSRF_SSL_STRICT": False,  # Referer checks break behind some proxies; the token is the check
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

@@ -196,3 +196,16 @@ def test_a_browser_login_ends_after_the_session_lifetime(app, make):
     db.session.commit()
     assert browser.get("/api/v1/me").status_code == 401
     assert "/login" in browser.get("/meetings/").headers["Location"]
+
+
+def test_answers_that_change_nothing_in_the_session_send_no_cookie(app, make):
+    """With the login's cookie made permanent, Flask sent it again on every answer: a slow answer that had
+    started before the session changed (a flash after a reply, the language) put the old cookie back, and
+    the change was lost (the Chromium test's 'reply recorded' message vanished now and then)."""
+    member = make.user()
+    browser = app.test_client()
+    factories.login(browser, member)
+    browser.get("/meetings/")  # the first page after login keeps a new CSRF token in the session
+    answer = browser.get("/meetings/")
+    assert answer.status_code == 200
+    assert not [h for h in answer.headers.getlist("Set-Cookie") if h.startswith("cabinet_session=")]
