@@ -161,13 +161,16 @@ def _verified_user(username, password, ready=None) -> User:
             ready()  # counts as a guess like any other
         raise failure
     hasher, dummy = _hasher_and_dummy()
-    user = find_user_by_username(username)
-    password_hash = user.password_hash if user else dummy
+    # Only what the check needs before the hash (the whole user, roles and all, once it holds): a burst
+    # of logins does this part of each at once, in front of everyone else's requests.
+    found = db.session.execute(select(User.id, User.password_hash)
+                               .where(func.lower(User.username) == username.strip().lower())).first()
     _release_connection()
     try:
-        offload.run(hasher.verify, password_hash, password, ready=ready)  # off the event loop
+        offload.run(hasher.verify, found.password_hash if found else dummy, password, ready=ready)  # off the loop
     except (VerificationError, InvalidHashError):
         raise failure
+    user = db.session.get(User, found.id) if found else None
     if user is None:
         raise failure
     if not user.active:
