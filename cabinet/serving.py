@@ -1,5 +1,6 @@
 """The one place that imports eventlet: the production entry points (wsgi.py, `cabinet serve`)."""
 import gc
+import io
 import logging
 import os
 import resource
@@ -83,8 +84,37 @@ def serve_eventlet(app, host: str, port: int, max_connections: int = 10000) -> N
     run() does, but with debug off: eventlet's default sends a 500's traceback to the client."""
     import eventlet
     import eventlet.wsgi
-    eventlet.wsgi.server(eventlet.listen((host, port)), chunked_bodies_readable(app), log_output=True,
+    eventlet.wsgi.server(eventlet.listen((host, port)), logins_in_turn(chunked_bodies_readable(app), app),
+                         log_output=True,
                          max_size=max_connections, debug=False)
+
+
+LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/token"})
+
+
+def logins_in_turn(wsgi_app, flask_app, at_once: int = 4):
+    """Password posts go through the app a few at a time. A burst of 100 reached the event loop together
+    and each did its millisecond of work before the hash (session, limiter, the user's row) ahead of every
+    tablet's request: a probe waited 120–180 ms (bench/logins.py). The body is read before the gate (a
+    slow sender waits outside it, holding no place); a body without a length, or one past the small
+    limit, is left to the app, which refuses it."""
+    from eventlet.semaphore import Semaphore
+    gate = Semaphore(at_once)
+    limit = flask_app.config["MAX_CONTENT_LENGTH"]
+
+    def in_turn(environ, start_response):
+        length = environ.get("CONTENT_LENGTH") or ""
+        if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") not in LOGIN_PATHS \
+                or not length.isdigit() or int(length) > limit:
+            return wsgi_app(environ, start_response)
+        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(int(length)))
+        with gate:
+            answer = wsgi_app(environ, start_response)
+            try:
+                return [b"".join(answer)]
+            finally:
+                getattr(answer, "close", lambda: None)()
+    return in_turn
 
 
 def chunked_bodies_readable(app):

@@ -72,3 +72,28 @@ def test_the_threads_that_hash_yield_the_cpu_to_the_event_loop(server):
     nice = _nice_of_threads(pid)
     assert nice[pid] == 0, "the event loop keeps its priority"
     assert 19 in nice.values(), nice
+
+
+def test_logins_whose_password_trickles_in_do_not_hold_the_others(server):
+    """Password posts go through the app four at a time (serving.logins_in_turn), but only once their body
+    is in: six senders that stop halfway hold no place, and a member's login is answered meanwhile."""
+    import socket
+    from urllib.parse import urlsplit
+    body = b'{"username": "daibieu1", "password": "' + PASSWORD.encode() + b'"}'
+    where = urlsplit(server.url)
+    stalled = []
+    for path in ("/api/v1/auth/token", "/login") * 3:
+        sock = socket.create_connection((where.hostname, where.port), timeout=30)
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {where.netloc}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+        stalled.append(sock)
+    try:
+        time.sleep(0.3)
+        started = time.monotonic()
+        answer = requests.post(f"{server.url}/api/v1/auth/token", timeout=30,
+                               json={"username": "daibieu2", "password": PASSWORD})
+        assert answer.status_code == 201, answer.text
+        assert time.monotonic() - started < 10
+    finally:
+        for sock in stalled:
+            sock.close()
