@@ -127,7 +127,8 @@ def _list(name):
 MINUTES_SCHEMAS = {
     "Minutes": _obj({"id": INT, "meeting_id": INT, "status": {"enum": ["draft", "signing", "signed"]},
                      "revision": INT, "content": {"type": "object", "description": "header fields, opening, "
-                                                   "closing, items[{item_id, title, conclusion}], record"},
+                                                   "closing, items[{item_id, title, conclusion}], record (MeetingRecord: "
+                                                   "record.json inside the PDF)"},
                      "next_signer": {"enum": ["secretary", "chair", None]}, "may_edit": BOOL,
                      "signatures": {"type": "array", "items": _obj({"role": STR, "signer": STR, "signed_at": TIME,
                                                                     "sha256": STR, "certificate": STR})},
@@ -154,6 +155,29 @@ MINUTES_SCHEMAS["ArchiveResults"] = _obj({"total": INT, "page": INT, "page_size"
                                     "matches": {"type": "array", "items": _obj({"kind": STR, "id": INT, "title": STR})},
                                     "retention": _obj({"period": STR, "basis": STR}),
                                     "dossier_pdf": STR, "dossier_zip": STR})}})
+_RECORD_POLL = _obj({
+    "id": INT, "question": STR, "secret": BOOL, "majority": STR, "options": {"type": "array", "items": STR},
+    "counts": {"type": "array", "items": INT}, "members_total": INT, "present_total": INT, "cast": INT,
+    "did_not_vote": INT, "needed": {"type": "integer", "description": "approvals the rule needed"},
+    "passed": BOOL, "opened_at": TIME, "closed_at": TIME,
+    "ballots": {"type": "array", "description": "named polls only", "items": _obj({"user_id": INT, "name": STR,
+                                                                                   "option": STR})},
+    "not_voted": {"type": "array", "description": "named polls only: members who did not vote",
+                  "items": _obj({"user_id": INT, "name": STR, "position": STR})}})
+MINUTES_SCHEMAS["MeetingRecord"] = _obj({
+    "format": {"enum": ["cabinet.meeting-record/1"]}, "generated_at": TIME,
+    "meeting": _obj({"id": INT, "title": STR, "status": STR, "body": STR, "location": STR, "mode": STR,
+                     "starts_at": TIME, "ends_at": TIME, "started_at": TIME, "closed_at": TIME}),
+    "session": {"type": "array", "description": "what happened, in order",
+                "items": _obj({"kind": {"enum": ["started", "adjourned", "resumed", "closed"]}, "at": TIME})},
+    "chair": {"type": "array", "items": {"type": "object"}}, "secretary": {"type": "array", "items": {"type": "object"}},
+    "attendance": {"type": "object"},
+    "items": {"type": "array", "description": "the agenda in reading order (1, 2, 2.1, 3), numbered by one rule",
+              "items": _obj({"item_id": INT, "number": STR, "parent_id": {"type": ["integer", "null"]},
+                             "title": STR, "presenter": STR, "documents": {"type": "array", "items": {"type": "object"}},
+                             "confidential_documents": INT, "speakers": {"type": "array", "items": {"type": "object"}},
+                             "polls": {"type": "array", "items": _RECORD_POLL}})},
+    "other_polls": {"type": "array", "items": _RECORD_POLL}})
 SCHEMAS.update(MINUTES_SCHEMAS)
 SCHEMAS["AuditEntry"] = _obj({"id": INT, "at": TIME, "actor_id": INT, "actor_name": STR, "remote_addr": STR,
                               "action": STR, "object_type": STR, "object_id": STR, "meeting_id": INT,

@@ -2,6 +2,7 @@
 from .live import (DEFAULT_OPTIONS, MAJORITY_RULES, SPEAKER_KINDS, BallotParticipation, LiveState, NamedBallot,
                    Poll, PollTally, SealedBallot, SpeakerRequest)
 from .meetings import (ATTENDANCE_STATES, MEETING_MODES, MEETING_ROLES, MEETING_STATUSES, RSVP_STATES, VOTING_ROLES,
+                       SESSION_EVENTS, SessionEvent,
                        AgendaItem, Meeting, Participant)
 from .documents import (ANNOTATION_KINDS, DOCUMENT_ACCESS, Annotation, Document, DocumentRead, DocumentReader,
                         DocumentVersion, StampedCopy)

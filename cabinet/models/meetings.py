@@ -91,6 +91,22 @@ class AgendaItem(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="items")
 
 
+SESSION_EVENTS = ("started", "adjourned", "resumed", "closed")
+
+
+class SessionEvent(db.Model):
+    """When the session was started, adjourned, resumed and closed: the minutes state what happened, not
+    what was planned."""
+
+    __tablename__ = "session_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+
 class Participant(db.Model):
     __tablename__ = "participants"
     __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)

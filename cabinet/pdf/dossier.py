@@ -13,7 +13,8 @@ from pathlib import Path
 
 
 def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[dict], attachments, target: Path) -> dict:
-    """`parts`: [{"title", "level": 0 | 1, "path": PDF file or None, "documents": n}] in order; a part
+    """`parts`: [{"title", "level": 0, 1, 2 …, "path": PDF file or None, "documents": n}] in order, each
+    bookmark nested under the last one a level up (item 2 › sub-item 2.1 › its documents); a part
     without a file (an agenda item) is a bookmark to where its first document starts, or to the agenda.
     `attachments`: [{"name", "path"}], or a function giving them once the pages are joined (the server
     gathers the record meanwhile)."""
@@ -32,6 +33,7 @@ def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[
     agenda_page = 1 if len(dossier.pages) > 1 else 0
     sources = []  # kept open until the dossier is saved: its pages refer to them
     outline = [OutlineItem("Bìa và chương trình", 0)]
+    last_at_level = {}
     try:
         for part in parts:
             start = len(dossier.pages)
@@ -41,10 +43,10 @@ def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[
                 dossier.pages.extend(source.pages)
             page = start if part.get("path") or part.get("documents") else agenda_page
             item = OutlineItem(part["title"], page)
-            if part["level"] and len(outline) > 1:
-                outline[-1].children.append(item)
-            else:
-                outline.append(item)
+            parent = last_at_level.get(part["level"] - 1)
+            (parent.children if parent is not None else outline).append(item)
+            last_at_level = {level: it for level, it in last_at_level.items() if level < part["level"]}
+            last_at_level[part["level"]] = item
         with dossier.open_outline() as tree:
             tree.root[:] = outline  # replaces the bookmarks WeasyPrint made from the cover's headings
         for attachment in attachments() if callable(attachments) else attachments:

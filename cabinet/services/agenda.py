@@ -33,20 +33,35 @@ def _renumber(items: list[AgendaItem]) -> None:
         item.position = index
 
 
-def agenda_tree(actor: User, meeting: Meeting) -> list[AgendaNode]:
-    """The agenda as the actor may see it, numbered 1, 1.1, 1.2, 2 …"""
-    show_confidential = sees_confidential(actor, meeting)
+def numbered(meeting: Meeting) -> list[AgendaNode]:
+    """The whole agenda numbered 1, 1.1, 1.2, 2 … — the one place numbers are decided. Every page, the
+    minutes (editor, PDF, their JSON record) and the dossier take their numbers from here, so "item 3"
+    means the same item to everyone in the room and in every record of the meeting."""
     nodes = []
     for top in _siblings(meeting, None):
-        if top.confidential and not show_confidential:
-            continue
         node = AgendaNode(top, str(len(nodes) + 1))
-        for child in _siblings(meeting, top.id):
-            if child.confidential and not show_confidential:
-                continue
-            node.children.append(AgendaNode(child, f"{node.number}.{len(node.children) + 1}"))
+        node.children = [AgendaNode(child, f"{node.number}.{index}")
+                         for index, child in enumerate(_siblings(meeting, top.id), start=1)]
         nodes.append(node)
     return nodes
+
+
+def in_order(nodes: list[AgendaNode]) -> list[AgendaNode]:
+    """Items and sub-items as they are read: 1, 2, 2.1, 2.2, 3."""
+    return [node for top in nodes for node in (top, *top.children)]
+
+
+def agenda_tree(actor: User, meeting: Meeting) -> list[AgendaNode]:
+    """The agenda as the actor may see it. Items the actor may not see are left out, and the others keep
+    their numbers (a guest sees 1, 3 where item 2 is confidential): numbers never depend on the reader."""
+    if sees_confidential(actor, meeting):
+        return numbered(meeting)
+    visible = []
+    for top in numbered(meeting):
+        if not top.item.confidential:
+            top.children = [child for child in top.children if not child.item.confidential]
+            visible.append(top)
+    return visible
 
 
 def get_item(actor: User, item_id) -> AgendaItem:

@@ -26,7 +26,7 @@ from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
 from . import audit, audit_anchor
-from .agenda import agenda_tree
+from .agenda import agenda_tree, in_order
 from .errors import Unavailable
 from .minutes import minutes_of
 from .minutes_record import local, record_of
@@ -40,7 +40,7 @@ def _documents(actor: User, meeting: Meeting, how: str) -> tuple[list[Document],
     Confidential ones go out unstamped here, so each is an access the audit log records (the caller
     commits before the file leaves)."""
     rows = db.session.scalars(select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)).all()
-    order = {node.item.id: i for i, node in enumerate(_flat(agenda_tree(actor, meeting)))}
+    order = {node.item.id: i for i, node in enumerate(in_order(agenda_tree(actor, meeting)))}
     readable = [d for d in rows if may(actor, "document.read", d)]
     readable.sort(key=lambda d: (order.get(d.agenda_item_id, len(order)), d.id))
     for document in readable:
@@ -50,10 +50,6 @@ def _documents(actor: User, meeting: Meeting, how: str) -> tuple[list[Document],
     audit.record(db.session, "meeting.dossier_export", actor=actor, obj=meeting,
                  details={"format": how, "documents": len(readable), "withheld": len(rows) - len(readable)})
     return readable, len(rows) - len(readable)
-
-
-def _flat(tree) -> list:
-    return [n for node in tree for n in (node, *node.children)]
 
 
 def _signed_minutes(meeting: Meeting):
@@ -77,11 +73,14 @@ def dossier_pdf(actor: User, meeting: Meeting):
     tree = agenda_tree(actor, meeting)
     files = store()
     parts = []
-    for node in _flat(tree):
+    for node in in_order(tree):
         mine = [d for d in documents if d.agenda_item_id == node.item.id]
-        parts.append({"title": f"{node.number}. {node.item.title}", "level": 0, "path": None, "documents": len(mine)})
-        parts += [{"title": d.title, "level": 1, "path": str(files.path(d.current_version.sha256))} for d in mine]
-    loose = [d for d in documents if d.agenda_item_id not in {n.item.id for n in _flat(tree)}]
+        level = 0 if node.item.parent_id is None else 1
+        parts.append({"title": f"{node.number}. {node.item.title}", "level": level, "path": None,
+                      "documents": len(mine)})
+        parts += [{"title": d.title, "level": level + 1, "path": str(files.path(d.current_version.sha256))}
+                  for d in mine]
+    loose = [d for d in documents if d.agenda_item_id not in {n.item.id for n in in_order(tree)}]
     if loose:
         parts.append({"title": "Tài liệu chung", "level": 0, "path": None, "documents": len(loose)})
         parts += [{"title": d.title, "level": 1, "path": str(files.path(d.current_version.sha256))} for d in loose]

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import MEETING_MODES, Meeting, Participant, Poll, User
+from ..models import MEETING_MODES, Meeting, Participant, Poll, SessionEvent, User
 from ..models.types import utcnow
 from ..outbox import after_commit, publish
 from . import rules
@@ -21,6 +21,7 @@ STATUS_MOVES = {
     "adjourn": (("live",), "adjourned"),
     "close": (("live", "adjourned"), "closed"),
 }
+SESSION_EVENT_OF = {"start": "started", "adjourn": "adjourned", "close": "closed"}
 EDITABLE_STATUSES = ("draft", "published", "live", "adjourned")
 
 
@@ -132,6 +133,10 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     if action in ("adjourn", "close") and has_open_poll(meeting):
         raise Conflict(_l("A vote is open: close it before adjourning or closing the session."),
                        code="poll_open")
+    if target in ("live", "adjourned", "closed"):
+        resumed = action == "start" and meeting.status == "adjourned"
+        db.session.add(SessionEvent(meeting_id=meeting.id, actor_id=actor.id, at=utcnow(),
+                                    kind="resumed" if resumed else SESSION_EVENT_OF[action]))
     meeting.status = target
     if action == "start" and meeting.quorum_ratio is None:
         meeting.quorum_ratio = rules.quorum_ratio(meeting)  # as the room sat: later edits of the body leave it

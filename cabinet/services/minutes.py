@@ -28,7 +28,7 @@ from ..outbox import publish
 from . import rules
 from . import validation as v
 from .errors import Conflict, Invalid, NotFound, Unavailable
-from .minutes_record import (RULE_LABELS, SPEAKER_KIND_LABELS, date_line, local, percent, record_of,
+from .minutes_record import (RULE_LABELS, SPEAKER_KIND_LABELS, agenda_of, date_line, local, percent, record_of,
                              without_confidential_titles)
 from .permissions import require
 
@@ -88,7 +88,8 @@ def generate_minutes(actor: User, meeting: Meeting) -> Minutes:
     content = {
         "issuer_parent": "", "issuer": (body.name if body else current_app.config["ORGANISATION"]).upper(),
         "number": f"…/BB-{body.short_name}" if body and body.short_name else "…/BB",
-        "place": current_app.config["ORGANISATION_PLACE"], "date": local(record["meeting"]["starts_at"]).date().isoformat(),
+        "place": current_app.config["ORGANISATION_PLACE"],
+        "date": local(record["meeting"]["started_at"] or record["meeting"]["starts_at"]).date().isoformat(),
         "subject": meeting.title, "location": meeting.location,
         "opening": "", "closing": "",
         "items": [{"item_id": i["item_id"], "title": i["title"], "conclusion": ""} for i in record["items"]],
@@ -139,6 +140,7 @@ def _edited(content: dict, data: dict, meeting: Meeting) -> tuple[dict, list[str
             changed.append(field)
     if "refresh_record" in data and v.boolean(data["refresh_record"], "refresh_record"):
         content["record"] = record_of(meeting)
+        content["items"] = _items_following(content["record"], content["items"])
         changed.append("record")
     conclusions = data.get("conclusions") or {}
     if not isinstance(conclusions, dict):
@@ -153,6 +155,16 @@ def _edited(content: dict, data: dict, meeting: Meeting) -> tuple[dict, list[str
     if not changed:
         raise Invalid(_l("Nothing to change."), code="nothing_changed")
     return content, changed
+
+
+def _items_following(record: dict, items: list[dict]) -> list[dict]:
+    """The minutes' items after the record was drawn again: one per agenda item in the agenda's order,
+    conclusions kept; an item gone from the agenda stays only if the secretary wrote a conclusion for it."""
+    written = {str(i["item_id"]): i for i in items}
+    following = [{"item_id": i["item_id"], "title": i["title"],
+                  "conclusion": written.get(str(i["item_id"]), {}).get("conclusion", "")} for i in record["items"]]
+    known = {str(i["item_id"]) for i in record["items"]}
+    return following + [i for i in items if str(i["item_id"]) not in known and i.get("conclusion")]
 
 
 def preview_revision(actor: User, minutes: Minutes, data: dict) -> MinutesRevision:
@@ -217,37 +229,63 @@ def document_view(content: dict, *, draft: bool) -> dict:
     Rich text was sanitised when it was saved (clean_html), so it is marked safe here."""
     record = without_confidential_titles(content["record"])
     attendance = record["attendance"]
-    starts, ends = local(record["meeting"]["starts_at"]), local(record["meeting"]["ends_at"])
     chair = ", ".join(p["name"] for p in record["chair"]) or "…"
     secretary = ", ".join(p["name"] for p in record["secretary"]) or "…"
     needed = attendance.get("needed")  # records drawn before the rule was recorded: two thirds
     needed = needed if needed is not None else rules.quorum_needed(attendance["expected"], rules.DEFAULT_QUORUM)
     needed_note = f"đủ số đại biểu để tiến hành (cần {needed})" if attendance["expected"] and \
         attendance["present"] >= needed else f"chưa đủ số đại biểu cần thiết (cần {needed})"
-    polls_by_item = {i["item_id"]: i["polls"] for i in record["items"]}
-    speakers_by_item = {i["item_id"]: i["speakers"] for i in record["items"]}
-    documents_by_item = {i["item_id"]: [d["title"] for d in i["documents"]] + (
-        [f"{i['confidential_documents']} tài liệu mật"] if i["confidential_documents"] else [])
-        for i in record["items"]}
-    time_line = f"bắt đầu lúc {starts:%H} giờ {starts:%M} ngày {starts:%d/%m/%Y}" + \
-        (f", kết thúc lúc {ends:%H} giờ {ends:%M} ngày {ends:%d/%m/%Y}" if ends else "")
     return {
         "draft": draft, "title": "BIÊN BẢN", "issuer_parent": content["issuer_parent"],
         "issuer_lines": issuer_lines(content["issuer"]), "issuer": content["issuer"],
         "number": content["number"], "place_date": date_line(content["place"], date.fromisoformat(content["date"])),
-        "subject": content["subject"], "location": content["location"] or "…", "time_line": time_line,
+        "subject": content["subject"], "location": content["location"] or "…",
+        "time_line": time_line(record["meeting"], record.get("session", [])),
         "chair": chair, "secretary": secretary, "chair_name": chair, "secretary_name": secretary,
         "attendance": {**attendance, "quorum_line": needed_note,
                        "absent": [{"name": p["name"], "reason": p["reason"]} for p in attendance["people"]
                                   if p["attendance"] == "absent"]},
         "opening": Markup(content.get("opening", "")), "closing": Markup(content.get("closing", "")),
         "closing_line": "Biên bản được lập xong và thông qua tại cuộc họp.",
-        "agenda": [{"item_id": item["item_id"], "title": item["title"], "conclusion": Markup(item.get("conclusion", "")),
-                   "documents": documents_by_item.get(item["item_id"], []),
-                   "speakers": [{"name": s["name"], "kind_label": SPEAKER_KIND_LABELS.get(s["kind"], "")}
-                                for s in speakers_by_item.get(item["item_id"], [])],
-                   "polls": [_poll_view(p) for p in polls_by_item.get(item["item_id"], [])]}
-                  for item in content["items"]]}
+        "agenda": [{"item_id": item["item_id"], "number": item["number"], "level": item["level"],
+                    "title": item["title"], "conclusion": Markup(item["conclusion"]),
+                    "documents": [d["title"] for d in item["documents"]] + (
+                        [f"{item['confidential_documents']} tài liệu mật"] if item["confidential_documents"] else []),
+                    "speakers": [{"name": s["name"], "kind_label": SPEAKER_KIND_LABELS.get(s["kind"], "")}
+                                 for s in item["speakers"]],
+                    "polls": [_poll_view(p) for p in item["polls"]]}
+                   for item in agenda_of(content)]}
+
+
+def time_line(meeting: dict, session: list[dict]) -> str:
+    """"bắt đầu lúc 21 giờ 30 ngày 04/12/2026 (theo kế hoạch: 08 giờ 00 ngày 07/12/2026); tạm dừng lúc
+    22 giờ 05, tiếp tục lúc 22 giờ 20; kết thúc lúc 23 giờ 10": what happened, the plan beside it when
+    they differ. The day is said again only when it changes. Records drawn before the session's moves were
+    kept (or of a session not yet started) give the planned times."""
+    planned, planned_end = local(meeting["starts_at"]), local(meeting["ends_at"])
+    if not meeting.get("started_at"):
+        return f"bắt đầu lúc {_clock(planned)} {_day(planned)}" + \
+            (f", kết thúc lúc {_clock(planned_end)} {_day(planned_end)}" if planned_end else "")
+    words = {"started": "bắt đầu", "adjourned": "tạm dừng", "resumed": "tiếp tục", "closed": "kết thúc"}
+    parts, day = [], None
+    for event in session:
+        if event["kind"] == "started" and parts:
+            continue  # started once; a later start is a resumption
+        moment = local(event["at"])
+        said = f"{words[event['kind']]} lúc {_clock(moment)}" + (f" {_day(moment)}" if moment.date() != day else "")
+        day = moment.date()
+        if event["kind"] == "started" and _clock(moment) + _day(moment) != _clock(planned) + _day(planned):
+            said += f" (theo kế hoạch: {_clock(planned)} {_day(planned)})"
+        parts.append(said)
+    return "; ".join(parts)
+
+
+def _clock(moment) -> str:
+    return f"{moment:%H} giờ {moment:%M}"
+
+
+def _day(moment) -> str:
+    return f"ngày {moment:%d/%m/%Y}"
 
 
 def issuer_lines(issuer: str) -> list[str]:
@@ -258,22 +296,33 @@ def issuer_lines(issuer: str) -> list[str]:
     return [issuer]
 
 
+NOT_VOTED = "Không tham gia biểu quyết"
+
+
 def _poll_view(poll: dict) -> dict:
+    """Each option's votes and those who did not vote, counted against all members (as the law reads a
+    result), with the votes the rule needed."""
     total = poll["members_total"]
+    rows = [{"label": label, "count": count, "percent": percent(count, total)}
+            for label, count in zip(poll["options"], poll["counts"])]
+    if poll.get("did_not_vote") is not None:
+        rows.append({"label": NOT_VOTED, "count": poll["did_not_vote"], "percent": percent(poll["did_not_vote"], total)})
+    needed = poll.get("needed")
     return {"question": poll["question"], "secret": poll["secret"], "rule": RULE_LABELS[poll["majority"]],
-            "members_total": total, "present_total": poll["present_total"],
-            "rows": [{"label": label, "count": count, "percent": percent(count, total)}
-                     for label, count in zip(poll["options"], poll["counts"])],
+            "needed": f"cần ít nhất {needed} phiếu {poll['options'][0].lower()}" if needed else "",
+            "members_total": total, "present_total": poll["present_total"], "rows": rows,
             "outcome": "thông qua" if poll["passed"] else "không thông qua",
             "named": _names_by_option(poll)}
 
 
 def _names_by_option(poll: dict) -> list[dict]:
-    """A named poll's voters listed under each option chosen, in the options' order (one paragraph per
-    option reads better, and lays out far faster, than a table row per voter)."""
+    """A named poll's voters listed under each option chosen, in the options' order, then those who did not
+    vote (one paragraph per option reads better, and lays out far faster, than a table row per voter)."""
     ballots = poll.get("ballots") or []
-    return [{"label": label, "names": names} for label in poll["options"]
-            if (names := [b["name"] for b in ballots if b["option"] == label])]
+    groups = [{"label": label, "names": [b["name"] for b in ballots if b["option"] == label]}
+              for label in poll["options"]]
+    groups.append({"label": NOT_VOTED, "names": [p["name"] for p in poll.get("not_voted", [])]})
+    return [group for group in groups if group["names"]]
 
 
 def render_pdf(revision: MinutesRevision, *, draft: bool) -> tuple[bytes, dict]:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ..config import DEFAULT_TIMEZONE
 from ..services import agenda, meetings, minutes, minutes_signing
 from ..services.minutes import SESSION_HELD, clean_html
+from ..services.minutes_record import agenda_of
 from ..services.participants import ROLE_LABELS
 from ..services.permissions import may, meeting_role, require
 from ..presentation.polls import MAJORITY_LABELS
@@ -73,26 +74,21 @@ def _numbers(user, meeting) -> dict[str, str]:
 def _poll_view(poll: dict) -> dict:
     return {"question": poll["question"], "secret": poll["secret"],
             "rule": MAJORITY_LABELS.get(poll["majority"], poll["majority"]), "passed": poll["passed"],
-            "rows": list(zip(poll["options"], poll["counts"])), "members_total": poll["members_total"]}
+            "rows": list(zip(poll["options"], poll["counts"])) + (
+                [(_("Did not vote"), poll["did_not_vote"])] if poll.get("did_not_vote") is not None else []),
+            "members_total": poll["members_total"]}
 
 
 def _items_view(content: dict, numbers: dict[str, str], *, all_items: bool) -> list[dict]:
-    """Each agenda item of the minutes with its conclusion and what was recorded under it. Readers see the
-    items of their agenda only (a guest does not see confidential ones); editors see them all."""
-    recorded = {str(i["item_id"]): i for i in content["record"]["items"]}
-    view = []
-    for position, item in enumerate(content["items"], start=1):
-        key = str(item["item_id"])
-        if not all_items and key not in numbers:
-            continue
-        facts = recorded.get(key, {})
-        view.append({
-            "id": item["item_id"], "number": numbers.get(key, str(position)), "title": item["title"],
-            "conclusion": Markup(clean_html(item.get("conclusion", ""), "conclusions")),
-            "speakers": [{"name": s["name"], "kind": KIND_LABELS.get(s["kind"], s["kind"])}
-                         for s in facts.get("speakers", [])],
-            "polls": [_poll_view(p) for p in facts.get("polls", [])]})
-    return view
+    """Each agenda item of the minutes, in the agenda's order and numbered as the PDF numbers it
+    (minutes_record.agenda_of), with its conclusion and what was recorded under it. Readers see the items
+    of their agenda only (a guest does not see confidential ones); editors see them all."""
+    return [{"id": item["item_id"], "number": item["number"], "level": item["level"], "title": item["title"],
+             "conclusion": Markup(clean_html(item["conclusion"], "conclusions")),
+             "speakers": [{"name": s["name"], "kind": KIND_LABELS.get(s["kind"], s["kind"])}
+                          for s in item["speakers"]],
+             "polls": [_poll_view(p) for p in item["polls"]]}
+            for item in agenda_of(content) if all_items or str(item["item_id"]) in numbers]
 
 
 def _history_view(record, numbers: dict[str, str]) -> list[dict]:

@@ -84,6 +84,20 @@ def test_confidential_items_are_hidden_from_guests(make):
     assert getattr(err.value, "status", None) == 404
 
 
+def test_numbers_are_the_same_for_every_reader(make):
+    """A guest who may not see item 2 sees 1 and 3, not 1 and 2: when the chair says "item 3", every tablet,
+    the minutes and the dossier mean the same item (agenda.numbered decides numbers for all of them)."""
+    staff, guest = make.user("secretariat"), make.user()
+    meeting = make.meeting(staff, items=1, participants_={guest: "guest"}, status="published")
+    secret = agenda.add_item(staff, meeting, {"title": "Nhân sự", "confidential": True})
+    agenda.add_item(staff, meeting, {"title": "Đất đai"})
+    agenda.add_item(staff, meeting, {"title": "Nhân sự 2", "parent_id": secret.id})
+    db.session.commit()
+    assert titles(guest, meeting) == [("1", "Nội dung 1", []), ("3", "Đất đai", [])]
+    assert titles(staff, meeting) == [("1", "Nội dung 1", []), ("2", "Nhân sự", [("2.1", "Nhân sự 2")]),
+                                      ("3", "Đất đai", [])]
+
+
 def test_closed_meeting_agenda_is_frozen(make):
     staff = make.user("secretariat")
     meeting = make.meeting(staff, status="closed")
