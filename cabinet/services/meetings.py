@@ -145,6 +145,8 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     if target == "closed":  # the record is final: findable in the archive, its log's head kept apart
         from . import audit_anchor
         from .archive import index_at_close
+        from .minutes import redraw_record_at_close
+        redraw_record_at_close(actor, meeting)
         index_at_close(meeting)
         closed = f"meeting {meeting.id} closed"
         after_commit(db.session, lambda: audit_anchor.write_checkpoint(closed))

@@ -157,6 +157,20 @@ def _edited(content: dict, data: dict, meeting: Meeting) -> tuple[dict, list[str
     return content, changed
 
 
+def redraw_record_at_close(actor: User, meeting: Meeting) -> None:
+    """Minutes drafted during the session take the record as the session closed (its closing time, the last
+    votes), as a new revision: otherwise they would be signed without them unless the secretary thought of
+    drawing the record again. Signed or signing minutes are left alone (a correction is the way)."""
+    record = minutes_of(meeting)
+    if record is None or record.status != "draft":
+        return
+    lock_minutes(record)
+    content = copy.deepcopy(record.current.content)
+    content["record"] = record_of(meeting)
+    content["items"] = _items_following(content["record"], content["items"])
+    _new_revision(actor, record, content, "Edited: record")
+
+
 def _items_following(record: dict, items: list[dict]) -> list[dict]:
     """The minutes' items after the record was drawn again: one per agenda item in the agenda's order,
     conclusions kept; an item gone from the agenda stays only if the secretary wrote a conclusion for it."""

@@ -169,3 +169,24 @@ def test_results_read_as_the_law_reads_them(signed):
         assert f"{label} {count} {share}" in sub, (label, sub)
     assert "Kết quả: thông qua." in sub
     assert "Không tham gia biểu quyết (1 đại biểu): Phạm Đức Đại Biểu 3." in sub
+
+
+def test_minutes_drafted_during_the_session_take_the_record_as_it_closed(make):
+    """Drafted while the session sat, then an item added and the session closed: the draft gets the new item
+    in its place, the closing time and keeps what the secretary wrote."""
+    secretariat = make.user("secretariat")
+    chair, secretary = make.user("member"), make.user("member")
+    meeting = make.meeting(secretariat, items=2, status="live", participants_={chair: "chair", secretary: "secretary"})
+    first, second = sorted(meeting.items, key=lambda i: i.position)
+    record = minutes.generate_minutes(secretary, meeting)
+    minutes.edit_minutes(secretary, record, {"conclusions": {str(first.id): "<p>Đã thống nhất.</p>"}})
+    db.session.commit()
+    added = agenda.add_item(secretariat, meeting, {"title": "Nội dung phát sinh", "parent_id": first.id})
+    meetings.move_status(secretariat, meeting, "close")
+    db.session.commit()
+    content = record.current.content
+    assert record.current.number == 3 and record.current.change == "Edited: record"
+    assert [i["item_id"] for i in content["items"]] == [first.id, added.id, second.id]
+    assert [i["number"] for i in content["record"]["items"]] == ["1", "1.1", "2"]
+    assert content["items"][0]["conclusion"] == "<p>Đã thống nhất.</p>"
+    assert content["record"]["meeting"]["closed_at"] and content["record"]["session"][-1]["kind"] == "closed"
