@@ -10,7 +10,7 @@ from sqlalchemy import select
 from . import resources
 from .config import DEFAULT_TIMEZONE
 from .extensions import db
-from .models import Body, Meeting
+from .models import Body, Meeting, Poll, SessionEvent
 from .services import accounts, agenda, bodies, certificates, documents, live, meetings, minutes, participants, polls
 
 DEMO_PASSWORD = "demo-2026"
@@ -83,7 +83,11 @@ BUDGET_AGENDA = [
     {"title": "Báo cáo kết quả thực hiện nhiệm vụ tháng 10 năm 2026", "presenter": "Nguyễn Văn Hùng",
      "duration_minutes": 30},
     {"title": "Tờ trình điều chỉnh kế hoạch đầu tư công năm 2026", "presenter": "Đỗ Thị Hương",
-     "duration_minutes": 30},
+     "duration_minutes": 30,
+     "children": [
+         {"title": "Danh mục dự án điều chỉnh vốn (Phụ lục kèm theo)", "presenter": "Đỗ Thị Hương",
+          "duration_minutes": 15},
+     ]},
 ]
 
 
@@ -142,19 +146,43 @@ def _hold(past: Meeting) -> None:
             live.check_in(staff, past, user_id=person.user_id, mode="absent", reason="Đi công tác tại Hà Nội")
         else:
             live.check_in(person.user, past, mode="online" if n == 1 else "room")
-    poll = polls.create_poll(chair, past, {"question": "Thông qua dự toán thu, chi ngân sách năm 2027?",
-                                           "majority": "all", "agenda_item_id": past.items[0].id})
-    db.session.flush()
-    polls.open_poll(chair, poll)
-    for person in voters[:-1]:
-        polls.cast_ballot(person.user, poll, "Tán thành")
-    polls.close_poll(chair, poll)
+    tree = agenda.numbered(past)
+    _vote(chair, past, tree[0].item, "Thông qua báo cáo kết quả thực hiện nhiệm vụ tháng 10?",
+          {person.user: "Tán thành" for person in voters[:-1]})
+    meetings.move_status(staff, past, "adjourn")  # a break
+    meetings.move_status(staff, past, "start")
+    _vote(chair, past, tree[1].children[0].item, "Thông qua danh mục dự án điều chỉnh vốn?",
+          {person.user: "Không tán thành" if n == 1 else "Tán thành" for n, person in enumerate(voters[:-2])})
     meetings.move_status(staff, past, "close")
+    _as_held_on_its_day(past)
     secretary = accounts.find_user_by_username("thuky")
     minutes.generate_minutes(secretary, past)
     for user in (secretary, chair):
         certificates.issue_demo_certificate(user, DEMO_PASSWORD)
     db.session.commit()
+
+
+def _vote(chair, meeting: Meeting, item, question: str, choices: dict) -> None:
+    poll = polls.create_poll(chair, meeting, {"question": question, "majority": "all", "agenda_item_id": item.id})
+    db.session.flush()
+    polls.open_poll(chair, poll)
+    for person, choice in choices.items():
+        polls.cast_ballot(person, poll, choice)
+    polls.close_poll(chair, poll)
+
+
+def _as_held_on_its_day(meeting: Meeting) -> None:
+    """The demo's past meeting is held now; its session moves are dated as if it sat on its planned day (a
+    few minutes late, with a quarter-hour break), so its minutes read like a real one's."""
+    offsets = iter([7, 62, 77, 118])  # minutes after the planned start: started, adjourned, resumed, closed
+    for event in db.session.scalars(select(SessionEvent).where(SessionEvent.meeting_id == meeting.id)
+                                    .order_by(SessionEvent.id)):
+        event.at = meeting.starts_at + timedelta(minutes=next(offsets))
+    at = iter([30, 95])  # the two votes, one before the break and one after
+    for poll in db.session.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)):
+        poll.opened_at = meeting.starts_at + timedelta(minutes=next(at))
+        poll.closed_at = poll.opened_at + timedelta(minutes=2)
+    db.session.flush()
 
 
 def _attach_documents(folder: Path) -> None:
