@@ -24,7 +24,7 @@ from cabinet.services import certificates, minutes, minutes_signing
 from .. import factories
 from ..documents_helpers import SAMPLES
 from ..minutes_helpers import held_session
-from ..pyhanko_helpers import foreign_signer
+from ..pyhanko_helpers import foreign_signer, local_tsa
 
 PASS = {"secretary": "thu-ky-ky-so-2026", "chair": "chu-toa-ky-so-2026"}
 RAW_CODE = re.compile(r"[A-Z_]{6,}:|INTACT|UNTRUSTED|UNTOUCHED|EXTENDED|ACCEPTABLE_MODIFICATIONS|"
@@ -140,6 +140,20 @@ def test_a_foreign_certificate_is_named_as_untrusted(app, make):
     assert "Chứng thư số Không dẫn tới chứng thư gốc nào mà hệ thống này tin cậy." in text
     assert "Chưa được tin cậy" in text and "Lý do Đồng ý nội dung tờ trình" in text
     assert "Hoàng Thị Ủy Viên —" not in text, "no role: these are not Cabinet's minutes"
+
+
+def test_a_time_stamped_signature_names_its_authority(app, make):
+    before = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    with local_tsa("TSA thử nghiệm Thanh Hóa") as url:
+        pdf = sign_pdf((SAMPLES / "to-trinh-do-thi-thong-minh.pdf").read_bytes(), foreign_signer("Hoàng Thị Ủy Viên"),
+                       field_name="UyVien", page=1, box=(60, 80, 280, 160), reason="", location="",
+                       signer_label="ỦY VIÊN", tsa_url=url)
+    status, text = verify_page(app, make.user("member"), pdf)
+    assert status == 200
+    assert "Nguồn thời gian Tổ chức cấp dấu thời gian TSA thử nghiệm Thanh Hóa" in text
+    assert "đồng hồ máy tính" not in text
+    (when,) = _times(text)
+    assert before <= when <= dt.datetime.now(dt.timezone.utc)
 
 
 def test_an_unsigned_pdf_and_a_non_pdf(app, make):
