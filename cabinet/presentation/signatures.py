@@ -71,9 +71,11 @@ def verdict(report: dict) -> dict:
 def explain_signature(sig: dict) -> dict:
     """One signature: its signer and role, two chips for a glance, and the facts in sentences."""
     role = FIELD_ROLES.get(sig.get("field") or "")
-    intact = sig["changes"] in ("none", "allowed") and sig["valid"]
-    chips = [{"key": "integrity", "ok": intact, "text": _("Intact") if intact else _("Modified after signing")},
-             {"key": "trust", "ok": sig["trusted"], "text": _("Trusted") if sig["trusted"] else _("Not trusted")}]
+    intact = sig["changes"] in ("none", "allowed")
+    trusted = sig["trusted"]
+    chips = [{"key": "integrity", "ok": intact,
+              "text": _("Intact") if intact else _("Modified after signing")},
+             {"key": "trust", "ok": trusted, "text": _("Trusted") if trusted else _("Not trusted")}]
     changes, state = CHANGES.get(sig["changes"], CHANGES["unknown"])
     facts = [_fact("when", signed_at_text(sig["signed_at"]), "info"),
              _fact("clock", *_clock(sig)),

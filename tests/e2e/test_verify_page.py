@@ -19,7 +19,8 @@ from .conftest import PASSWORD, PORTRAIT, expect, log_in
 pytestmark = pytest.mark.e2e
 
 PASSPHRASE = "ky-so-kiem-tra-2026"
-SIGNERS = {"secretary": ("thuky.kiemtra", "Trần Thị Thư Ký"), "chair": ("chutoa.kiemtra", "Nguyễn Văn Chủ Tọa")}
+SIGNERS = {"secretary": ("thuky.kiemtra", "Trần Thị Thư Ký"),
+           "chair": ("chutoa.kiemtra", "Nguyễn Văn Chủ Tọa")}
 RAW_CODE = re.compile(r"[A-Z_]{6,}:|INTACT|UNTRUSTED|UNTOUCHED|EXTENDED|ACCEPTABLE_MODIFICATIONS")
 # The one answer the test provokes on purpose: a file that is not a PDF (415).
 EXPECTED = re.compile(r"^Failed to load resource: the server responded with a status of 415 ")
@@ -47,13 +48,14 @@ def signed_twice(live_server, tmp_path_factory) -> Path:
     users = Path(live_server.env["CABINET_DATA_DIR"]) / "signing" / "users"
     pdf = (SAMPLES / "to-trinh-do-thi-thong-minh.pdf").read_bytes()
     for n, (role, (username, full_name)) in enumerate(SIGNERS.items()):
-        run_cabinet(live_server.env, "create-user", username, "--password-file", "-", "--full-name", full_name,
-                    input=PASSWORD)
+        run_cabinet(live_server.env, "create-user", username, "--password-file", "-",
+                    "--full-name", full_name, input=PASSWORD)
         run_cabinet(live_server.env, "certs", "issue", username, "--passphrase-file", "-", input=PASSPHRASE)
         info = next(p for p in users.glob("*.json") if json.loads(p.read_text())["username"] == username)
         signer = Pkcs12Signer(info.with_suffix(".p12").read_bytes(), PASSPHRASE)
-        pdf = sign_pdf(pdf, signer, field_name=f"Signature_{role}", page=1, box=(60 + 260 * n, 80, 300 + 260 * n, 160),
-                       reason="Ký xác nhận biên bản", location="Thanh Hóa", signer_label=role.upper())
+        pdf = sign_pdf(pdf, signer, field_name=f"Signature_{role}", page=1,
+                       box=(60 + 260 * n, 80, 300 + 260 * n, 160), reason="Ký xác nhận biên bản",
+                       location="Thanh Hóa", signer_label=role.upper())
     path = tmp_path_factory.mktemp("verify") / "bien-ban-da-ky.pdf"
     path.write_bytes(pdf)
     return path
@@ -77,7 +79,8 @@ def test_the_verify_page_says_it_in_words(page, shoot, live_server, signed_twice
     assert answer.value.status == 200
     assert page.url.endswith("/verify")
     expect(page.locator("[data-test=verify-error]")).to_be_hidden()
-    expect(page.locator("[data-test=verify-verdict]")).to_have_text("Tài liệu còn nguyên vẹn, 2 chữ ký hợp lệ.")
+    expect(page.locator("[data-test=verify-verdict]")).to_have_text(
+        "Tài liệu còn nguyên vẹn, 2 chữ ký hợp lệ.")
     rows = page.locator("[data-test=verify-row]")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("Trần Thị Thư Ký — Thư ký")
@@ -86,6 +89,7 @@ def test_the_verify_page_says_it_in_words(page, shoot, live_server, signed_twice
         "Sau đó chỉ có thêm chữ ký hoặc điền biểu mẫu — được phép.")
     expect(rows.nth(1).locator("[data-test=verify-fact-certificate]")).to_contain_text(
         "Dẫn tới chứng thư gốc tin cậy Cabinet Demo CA.")
-    expect(rows.first.locator("[data-test=verify-fact-when]")).to_contain_text(re.compile(r"\d\d:\d\d ngày \d\d/\d\d/\d{4}"))
+    expect(rows.first.locator("[data-test=verify-fact-when]")).to_contain_text(
+        re.compile(r"\d\d:\d\d ngày \d\d/\d\d/\d{4}"))
     assert not RAW_CODE.search(page.locator("main").inner_text())
     shoot(page, "verify-two-signatures")

@@ -30,6 +30,7 @@ PASS = {"secretary": "thu-ky-ky-so-2026", "chair": "chu-toa-ky-so-2026"}
 RAW_CODE = re.compile(r"[A-Z_]{6,}:|INTACT|UNTRUSTED|UNTOUCHED|EXTENDED|ACCEPTABLE_MODIFICATIONS|"
                       r"ILLEGAL_MODIFICATIONS|\b(disallowed|entire_revision|entire_file|form_filling)\b")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+UNSIGNED = SAMPLES / "to-trinh-do-thi-thong-minh.pdf"
 
 
 @pytest.fixture()
@@ -60,9 +61,9 @@ def changed_after_signing(pdf: bytes) -> bytes:
 
 
 def signed_by_a_stranger() -> bytes:
-    return sign_pdf((SAMPLES / "to-trinh-do-thi-thong-minh.pdf").read_bytes(), foreign_signer("Hoàng Thị Ủy Viên"),
-                    field_name="UyVien", page=1, box=(60, 80, 280, 160), reason="Đồng ý nội dung tờ trình",
-                    location="Thanh Hóa", signer_label="ỦY VIÊN")
+    return sign_pdf(UNSIGNED.read_bytes(), foreign_signer("Hoàng Thị Ủy Viên"), field_name="UyVien", page=1,
+                    box=(60, 80, 280, 160), reason="Đồng ý nội dung tờ trình", location="Thanh Hóa",
+                    signer_label="ỦY VIÊN")
 
 
 def verify_page(app, person, data: bytes, name="bien-ban.pdf", lang=None):
@@ -145,9 +146,8 @@ def test_a_foreign_certificate_is_named_as_untrusted(app, make):
 def test_a_time_stamped_signature_names_its_authority(app, make):
     before = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
     with local_tsa("TSA thử nghiệm Thanh Hóa") as url:
-        pdf = sign_pdf((SAMPLES / "to-trinh-do-thi-thong-minh.pdf").read_bytes(), foreign_signer("Hoàng Thị Ủy Viên"),
-                       field_name="UyVien", page=1, box=(60, 80, 280, 160), reason="", location="",
-                       signer_label="ỦY VIÊN", tsa_url=url)
+        pdf = sign_pdf(UNSIGNED.read_bytes(), foreign_signer("Hoàng Thị Ủy Viên"), field_name="UyVien",
+                       page=1, box=(60, 80, 280, 160), reason="", location="", signer_label="ỦY VIÊN", tsa_url=url)
     status, text = verify_page(app, make.user("member"), pdf)
     assert status == 200
     assert "Nguồn thời gian Tổ chức cấp dấu thời gian TSA thử nghiệm Thanh Hóa" in text
@@ -168,12 +168,13 @@ def test_an_unsigned_pdf_and_a_non_pdf(app, make):
 
 
 def test_the_api_keeps_its_codes_and_adds_the_words(app, signed, api):
-    answer = api.as_(signed["chair"]).post("/verify", data={"file": (io.BytesIO(changed_after_signing(signed["pdf"])),
-                                                                      "x.pdf")}, content_type="multipart/form-data")
+    changed = io.BytesIO(changed_after_signing(signed["pdf"]))
+    answer = api.as_(signed["chair"]).post("/verify", data={"file": (changed, "x.pdf")},
+                                           content_type="multipart/form-data")
     report = answer.get_json()
     assert answer.status_code == 200 and report["signed"] is True
-    assert report["verdict"] == {"kind": "error", "text": "Tài liệu đã bị sửa sau chữ ký của Trần Thị Thư Ký và "
-                                                         "Nguyễn Văn Chủ Tọa."}
+    assert report["verdict"] == {
+        "kind": "error", "text": "Tài liệu đã bị sửa sau chữ ký của Trần Thị Thư Ký và Nguyễn Văn Chủ Tọa."}
     first, second = report["signatures"]
     assert first["modified_after"] is True and first["changes"] == "disallowed" and "," in first["summary"]
     assert first["trust_root"] == "Cabinet Demo CA" and first["plain"]["role"] == "Thư ký"
@@ -199,9 +200,12 @@ def test_cli_speaks_vietnamese_and_english_without_codes(app, signed, make, tmp_
     assert re.search(r"Thời điểm ký: \d\d:\d\d ngày \d\d/\d\d/\d{4}", output)
     assert "Chứng thư số: Dẫn tới chứng thư gốc tin cậy Cabinet Demo CA." in output
     assert results["changed"].exit_code == 1
-    assert "Tài liệu đã bị sửa sau chữ ký của Trần Thị Thư Ký và Nguyễn Văn Chủ Tọa." in results["changed"].output
-    assert results["stranger"].exit_code == 1 and "không dẫn tới chứng thư gốc tin cậy" in results["stranger"].output
-    assert results["unsigned"].exit_code == 1 and "Tệp PDF này không có chữ ký số." in results["unsigned"].output
+    assert ("Tài liệu đã bị sửa sau chữ ký của Trần Thị Thư Ký và Nguyễn Văn Chủ Tọa."
+            in results["changed"].output)
+    assert results["stranger"].exit_code == 1
+    assert "không dẫn tới chứng thư gốc tin cậy" in results["stranger"].output
+    assert results["unsigned"].exit_code == 1
+    assert "Tệp PDF này không có chữ ký số." in results["unsigned"].output
     assert results["not-pdf"].exit_code == 2 and "Tệp này không phải PDF." in results["not-pdf"].output
 
     english = runner.invoke(cli, ["verify", "--lang", "en", str(tmp_path / "signed.pdf")])
