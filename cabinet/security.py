@@ -27,7 +27,8 @@ LOGIN_KEY = "login"  # the session cookie's key for the browser's LoginSession i
 
 
 # The routes that take a file (a PDF to store or to verify): the only ones allowed CABINET_MAX_UPLOAD_MB.
-UPLOAD_ENDPOINTS = frozenset({"api.upload_document", "api.add_version", "api.verify_pdf"})
+UPLOAD_ENDPOINTS = frozenset({"api.upload_document", "api.add_version", "api.verify_pdf",
+                              "minutes.verify_upload"})
 
 
 def bearer_token() -> str | None:

@@ -109,8 +109,9 @@ def preview_minutes(minutes_id):
 @api_bp.post("/verify")
 def verify_pdf():
     """Anyone logged in: the signature report of an uploaded PDF."""
+    from ..presentation.signatures import report_json
     from ..services.verification import verify_upload
     upload = request.files.get("file")
     if upload is None:
         raise BadInput(_l("Choose a PDF file to verify."), code="file_missing", field="file")
-    return jsonify(verify_upload(upload.stream))
+    return jsonify(report_json(verify_upload(upload.stream)))

@@ -144,9 +144,20 @@ MINUTES_SCHEMAS = {
     "CorrectionInput": _obj({"reason": STR}, ("reason",)),
     "SignInput": _obj({"passphrase": STR}, ("passphrase",)),
     "VerifyUpload": _obj({"file": {"type": "string", "format": "binary"}}, ("file",)),
-    "VerifyReport": _obj({"signed": BOOL, "signatures": {"type": "array", "items": _obj({
-        "field": STR, "signer": STR, "subject": STR, "signed_at": TIME, "intact": BOOL, "valid": BOOL,
-        "trusted": BOOL, "coverage": STR, "modified_after": BOOL, "summary": STR})}}),
+    # The codes are for programs; `verdict` and each signature's `plain` say the same in the caller's
+    # language (cabinet/presentation/signatures.py), for showing to people.
+    "VerifyReport": _obj({"signed": BOOL, "verdict": _obj({
+        "kind": {"enum": ["success", "warning", "error", "info"]}, "text": STR}),
+        "signatures": {"type": "array", "items": _obj({
+            "field": STR, "signer": STR, "subject": STR, "signed_at": TIME, "intact": BOOL, "valid": BOOL,
+            "trusted": BOOL, "coverage": STR, "modified_after": BOOL, "summary": STR,
+            "changes": {"enum": ["none", "allowed", "disallowed", "unknown"]}, "trust_root": STR,
+            "timestamped": BOOL, "timestamp_authority": STR, "reason": STR, "location": STR,
+            "plain": _obj({"signer": STR, "role": STR, "chips": {"type": "array", "items": _obj({
+                "key": {"enum": ["integrity", "trust"]}, "ok": BOOL, "text": STR})},
+                "facts": {"type": "array", "items": _obj({
+                    "key": {"enum": ["when", "clock", "changes", "certificate", "signature", "reason"]},
+                    "label": STR, "text": STR, "state": {"enum": ["ok", "info", "bad"]}})}})})}}),
 }
 MINUTES_SCHEMAS["ArchiveResults"] = _obj({"total": INT, "page": INT, "page_size": INT, "items": {
     "type": "array", "items": _obj({"meeting": _obj({"id": INT, "title": STR, "starts_at": TIME, "location": STR,

@@ -367,13 +367,36 @@ def _report(sig, status) -> dict:
         "reason": _sig_text(sig, "/Reason"),
         "location": _sig_text(sig, "/Location"),
         "summary": status.summary(),
+        "changes": _changes(status, modified_after),
+        "trust_root": _trust_root(status),
+        "timestamp_authority": common_name(ts.signing_cert) if ts is not None and ts.signing_cert else None,
     }
 
 
+def _changes(status, modified_after: bool) -> str:
+    """What became of the document after this signature, as a code for people's words
+    (cabinet/presentation/signatures.py): none, allowed (only later signatures, form filling or
+    signature upkeep) or disallowed (the signed bytes or the pages changed)."""
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    if not status.intact or modified_after:
+        return "disallowed"
+    return "none" if status.coverage == SignatureCoverageLevel.ENTIRE_FILE else "allowed"
+
+
+def _trust_root(status) -> str | None:
+    """The name of the trusted root the signer's chain ends at, if it ends at one."""
+    path = status.validation_path
+    if not status.trusted or path is None:
+        return None
+    name = path.trust_anchor.authority.name
+    return name.native.get("common_name") or name.human_friendly
+
+
 def _broken_report(sig, exc) -> dict:
-    return dict.fromkeys(("signer", "subject", "signed_at", "modification_level", "reason", "location")) | {
+    return dict.fromkeys(("signer", "subject", "signed_at", "modification_level", "reason", "location",
+                          "trust_root", "timestamp_authority")) | {
         "field": getattr(sig, "field_name", None), "timestamped": False, "intact": False, "valid": False,
-        "trusted": False, "coverage": "unclear", "modified_after": True,
+        "trusted": False, "coverage": "unclear", "modified_after": True, "changes": "unknown",
         "summary": f"INVALID ({type(exc).__name__}: {exc})"}
 
 

@@ -2,20 +2,22 @@
 
 The pages only show; every change travels from static/js/minutes.js and static/js/verify.js to the JSON API
 (cabinet/api/minutes.py), which asks the services. The one HTML fragment here (the revision history) is
-fetched by the editor after a save or a restore, so the history is rendered in one place only.
+fetched by the editor after a save or a restore, so the history is rendered in one place only. The verify
+page is the exception: a posted file's report is put in words here (cabinet/presentation/signatures.py).
 """
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..config import DEFAULT_TIMEZONE
 from ..services import agenda, meetings, minutes, minutes_signing
+from ..services.errors import BadInput, DomainError
 from ..services.minutes import SESSION_HELD, clean_html
 from ..services.minutes_record import agenda_of
 from ..services.participants import ROLE_LABELS
@@ -139,5 +141,28 @@ def history_fragment(minutes_id):
 
 @minutes_bp.get("/verify")
 def verify_page():
-    return render_template("minutes/verify.html", max_mb=current_app.config["MAX_UPLOAD_MB"],
-                           timezone=DEFAULT_TIMEZONE)
+    return _verify_page()
+
+
+@minutes_bp.post("/verify")
+def verify_upload():
+    """The posted file's signatures in words (static/js/verify.js swaps the result in; without
+    JavaScript the form posts here itself). A refused file shows its message with its status."""
+    from ..presentation.signatures import explain_report
+    from ..services.verification import verify_upload as verify
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        return _verify_page(error=_("The file is larger than %(mb)d MB.",
+                                    mb=current_app.config["MAX_UPLOAD_MB"])), 413
+    try:
+        if upload is None or not upload.filename:
+            raise BadInput(_l("Choose a PDF file to verify."), code="file_missing", field="file")
+        explained = explain_report(verify(upload.stream))
+    except DomainError as err:
+        return _verify_page(error=str(err.message)), err.status
+    return _verify_page(result=explained, filename=upload.filename)
+
+
+def _verify_page(**shown):
+    return render_template("minutes/verify.html", max_mb=current_app.config["MAX_UPLOAD_MB"], **shown)

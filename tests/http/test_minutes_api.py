@@ -67,7 +67,9 @@ def test_verify_refuses_what_is_not_a_signed_pdf(held, api):
     assert send(b"").status_code == 400
     assert member.post("/verify", data={}, content_type="multipart/form-data").status_code == 400
     unsigned = send(sample("to-trinh-do-thi-thong-minh.pdf"))
-    assert unsigned.status_code == 200 and unsigned.get_json() == {"signed": False, "signatures": []}
+    assert unsigned.status_code == 200 and unsigned.get_json() == {
+        "signed": False, "signatures": [],
+        "verdict": {"kind": "info", "text": "Tệp PDF này không có chữ ký số."}}
     assert api.as_(None).post("/verify").status_code == 401
 
 
