@@ -125,8 +125,6 @@ function wire(root) {
     wireSigning(root, texts, api, editor, () => { leaving = true; });
     wireReturn(root, texts, api, () => { leaving = true; });
     wireCorrection(root, texts, api, () => { leaving = true; });
-    // Arriving from "Awaiting your signature" (#sign): the bar is at the top; its button takes the focus.
-    if (window.location.hash === "#sign") root.querySelector("[data-action=open-sign]")?.focus();
   }
   // Someone else drafted, saved, restored, signed or opened a correction: show it, unless that would throw
   // away unsaved changes — then say so and let the writer copy what they want to keep.
@@ -143,6 +141,13 @@ function wire(root) {
   });
   // Every button here works only through this script: enabled now that their handlers are attached.
   scriptReady(root);
+  // Arriving from "Awaiting your signature" (#sign): the bar is at the top; its sign button takes the focus,
+  // once the browser has finished going to the anchor (that resets the focus).
+  const signButton = window.location.hash === "#sign" && root.querySelector("[data-action=open-sign]");
+  if (signButton) {
+    const focus = () => window.setTimeout(() => signButton.focus(), 0);
+    if (document.readyState === "complete") focus(); else window.addEventListener("load", focus, { once: true });
+  }
   root.dataset.ready = "true";
 }
 
@@ -523,6 +528,7 @@ function wireReturn(root, texts, api, onLeave) {
   const errorBox = form.querySelector("[data-return-error]");
   const comment = form.elements.comment;
   wireDialog(root, dialog, root.querySelector("[data-action=open-return]"), () => comment.focus());
+  comment.addEventListener("input", () => { errorBox.hidden = true; });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errorBox.hidden = true;
