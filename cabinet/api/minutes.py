@@ -1,5 +1,5 @@
-"""Minutes over REST: draft from the record, edit in revisions, preview, sign or send back, download; verify any
-PDF."""
+"""Minutes over REST: draft from the record, edit in revisions, preview, sign or send back, download;
+verify any PDF."""
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
@@ -91,7 +91,8 @@ def open_correction(minutes_id):
 def sign_minutes(minutes_id):
     record = minutes.get_minutes(caller(), minutes_id)
     data = json_body()
-    minutes_signing.sign_minutes(caller(), record, data.get("passphrase"), confirm_empty=data.get("confirm_empty"))
+    minutes_signing.sign_minutes(caller(), record, data.get("passphrase"),
+                                 confirm_empty=data.get("confirm_empty"))
     return jsonify(minutes_json(caller(), record))
 
 

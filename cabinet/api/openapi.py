@@ -131,12 +131,13 @@ MINUTES_SCHEMAS = {
                      "revision": INT, "content": {"type": "object", "description": "header fields, opening, "
                                                    "closing, items[{item_id, title, conclusion}], record"},
                      "next_signer": {"enum": ["secretary", "chair", None]}, "may_edit": BOOL,
-                     "may_return": {**BOOL, "description": "the caller is the meeting's chair and the minutes "
-                                                          "are not signed by both yet"},
+                     "may_return": {**BOOL, "description": "the caller is the meeting's chair and the "
+                                                          "minutes are not signed by both yet"},
                      "empty_sections": {"type": "array", "items": _ref("EmptySection"), "description":
                                         "parts of the current revision with nothing written in them; signing "
                                         "them needs confirm_empty"},
-                     "returned": {**_obj({"comment": STR, "by": STR, "at": TIME, "revision": INT}), "type": ["object", "null"],
+                     "returned": {**_obj({"comment": STR, "by": STR, "at": TIME, "revision": INT}),
+                                  "type": ["object", "null"],
                                   "description": "the chair's comment while the revision sent back is the "
                                                  "current one; null otherwise"},
                      "signatures": {"type": "array", "items": _obj({"role": STR, "signer": STR, "signed_at": TIME,
@@ -296,9 +297,10 @@ ROUTES = [
     ("post", "/minutes/{minutes_id}/sign", "Sign as the next signer (secretary, then chair): PAdES. Empty "
      "opening, closing or conclusions → 409 empty_sections (listed in error.details) unless confirm_empty",
      "SignInput", 200, "Minutes", (400, 403, 404, 409, 422)),
-    ("post", "/minutes/{minutes_id}/return", "The chair sends the minutes back to the secretary with a comment: "
-     "a new draft revision (a secretary's signature stays on the revision it signed); not the chair → 403; "
-     "signed by both → 409 already_signed", "ReturnInput", 200, "Minutes", (400, 403, 404, 409, 415, 422)),
+    ("post", "/minutes/{minutes_id}/return", "The chair sends the minutes back to the secretary with a "
+     "comment: a new draft revision (a secretary's signature stays on the revision it signed); not the "
+     "chair → 403; signed by both → 409 already_signed", "ReturnInput", 200, "Minutes",
+     (400, 403, 404, 409, 415, 422)),
     ("get", "/minutes/{minutes_id}/pdf", "The PDF/A-3b minutes: the signed file, or a draft rendering", None, 200,
      "pdf", (404, 503)),
     ("post", "/minutes/{minutes_id}/preview", "A draft PDF of unsaved edits (nothing stored)", "MinutesEdit", 200,

@@ -6,7 +6,8 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message, code: str | None = None, field: str | None = None, details: dict | None = None):
+    def __init__(self, message, code: str | None = None, field: str | None = None,
+                 details: dict | None = None):
         super().__init__(str(message))
         self.message = message  # may be a lazy string, rendered in the reader's language
         if code:

@@ -212,8 +212,8 @@ def return_minutes(actor: User, minutes: Minutes, comment) -> MinutesRevision:
     require(actor, "minutes.return", minutes.meeting)
     lock_minutes(minutes)
     if minutes.status == "signed":
-        raise Conflict(_l("The minutes are signed by the secretary and the chair; open a correction to change "
-                          "them."), code="already_signed")
+        raise Conflict(_l("The minutes are signed by the secretary and the chair; open a correction to "
+                          "change them."), code="already_signed")
     comment = v.text(comment, "comment", max_length=COMMENT_MAX)
     previous = minutes.current
     superseded = [s.role for s in previous.signatures]

@@ -46,7 +46,8 @@ def awaiting_signature(actor: User, meetings: list[Meeting]) -> set[int]:
     ids = [meeting_id for meeting_id, role in roles.items() if role in SIGNER_ROLES]
     if not ids:
         return set()
-    waiting = db.session.scalars(select(Minutes).where(Minutes.meeting_id.in_(ids), Minutes.status != "signed"))
+    waiting = db.session.scalars(select(Minutes).where(Minutes.meeting_id.in_(ids),
+                                                       Minutes.status != "signed"))
     return {m.meeting_id for m in waiting if next_signer_role(m) == roles[m.meeting_id]}
 
 

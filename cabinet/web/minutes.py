@@ -134,8 +134,8 @@ def minutes_page(meeting_id):
         history=_history_view(record, numbers), signatures=revision.signatures, role_labels=ROLE_LABELS,
         next_signer=next_signer, next_signer_label=ROLE_LABELS.get(next_signer) if next_signer else None,
         may_sign=may_sign, may_return=may(user, "minutes.return", meeting) and record.status != "signed",
-        empty_sections=[minutes_signing.section_label(e) for e in minutes_signing.empty_sections(user, record)]
-        if may_sign else [],
+        empty_sections=[minutes_signing.section_label(e)
+                        for e in minutes_signing.empty_sections(user, record)] if may_sign else [],
         returned=minutes.returned_note(record) if manage or my_role in SIGNER_ROLES else None)
 
 
