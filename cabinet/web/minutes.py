@@ -16,7 +16,6 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from ..config import DEFAULT_TIMEZONE
-from ..models import SIGNER_ROLES
 from ..services import agenda, meetings, minutes, minutes_signing
 from ..services.minutes import SESSION_HELD, clean_html
 from ..services.participants import ROLE_LABELS
@@ -136,7 +135,7 @@ def minutes_page(meeting_id):
         may_sign=may_sign, may_return=may(user, "minutes.return", meeting) and record.status != "signed",
         empty_sections=[minutes_signing.section_label(e)
                         for e in minutes_signing.empty_sections(user, record)] if may_sign else [],
-        returned=minutes.returned_note(record) if manage or my_role in SIGNER_ROLES else None)
+        returned=minutes.returned_note(record) if manage or may(user, "minutes.sign", meeting) else None)
 
 
 @minutes_bp.get("/minutes/<int:minutes_id>/history")
