@@ -23,10 +23,12 @@ PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def error_response(status: int, code: str, message, field: str | None = None):
+def error_response(status: int, code: str, message, field: str | None = None, details: dict | None = None):
     body = {"code": code, "message": str(message)}
     if field:
         body["field"] = field
+    if details:
+        body["details"] = details
     return jsonify({"error": body}), status
 
 
@@ -81,7 +83,7 @@ def domain_error(err: DomainError):
     db.session.rollback()
     if err.status >= 400:
         log.info("api %s %s -> %s %s", request.method, request.path, err.status, err.code)
-    response = error_response(err.status, err.code, err.message, err.field)
+    response = error_response(err.status, err.code, err.message, err.field, err.details)
     if isinstance(err, TooManyAttempts):
         response[0].headers["Retry-After"] = str(err.retry_after)
     return response

@@ -1,4 +1,5 @@
-"""Minutes over REST: draft from the record, edit in revisions, preview, sign, download; verify any PDF."""
+"""Minutes over REST: draft from the record, edit in revisions, preview, sign or send back, download;
+verify any PDF."""
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
@@ -19,12 +20,20 @@ def minutes_json(actor, record) -> dict:
             "content": {**current.content, "record": without_confidential_titles(current.content["record"])},
             "next_signer": minutes_signing.next_signer_role(record),
             "may_edit": may(actor, "minutes.manage", record.meeting),
+            "may_return": may(actor, "minutes.return", record.meeting) and record.status != "signed",
+            "empty_sections": minutes_signing.empty_sections(actor, record),
+            "returned": _returned_json(record),
             "signatures": [{"role": s.role, "signer": s.signer_name, "signed_at": s.signed_at.isoformat(),
                             "sha256": s.sha256, "certificate": s.certificate_subject} for s in current.signatures],
             "revisions": [{"number": r.number, "change": r.change, "created_at": r.created_at.isoformat(),
                            "author": r.author.full_name if r.author else None,
                            "signed_by": [s.role for s in r.signatures]} for r in record.revisions],
             "pdf_url": f"/api/v1/minutes/{record.id}/pdf"}
+
+
+def _returned_json(record) -> dict | None:
+    note = minutes.returned_note(record)
+    return {**note, "at": note["at"].isoformat()} if note else None
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -81,7 +90,17 @@ def open_correction(minutes_id):
                deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
 def sign_minutes(minutes_id):
     record = minutes.get_minutes(caller(), minutes_id)
-    minutes_signing.sign_minutes(caller(), record, json_body().get("passphrase"))
+    data = json_body()
+    minutes_signing.sign_minutes(caller(), record, data.get("passphrase"),
+                                 confirm_empty=data.get("confirm_empty"))
+    return jsonify(minutes_json(caller(), record))
+
+
+@api_bp.post("/minutes/<int:minutes_id>/return")
+def return_minutes(minutes_id):
+    """The chair sends the minutes back to the secretary with a comment (a new draft revision)."""
+    record = minutes.get_minutes(caller(), minutes_id)
+    minutes.return_minutes(caller(), record, json_body().get("comment"))
     return jsonify(minutes_json(caller(), record))
 
 

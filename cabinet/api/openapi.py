@@ -17,7 +17,9 @@ def _obj(props: dict, required: tuple = ()) -> dict:
 STR, INT, BOOL, NUM = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}
 TIME = {"type": "string", "format": "date-time"}
 SCHEMAS = {
-    "Error": _obj({"error": _obj({"code": STR, "message": STR, "field": STR}, ("code", "message"))}),
+    "Error": _obj({"error": _obj({"code": STR, "message": STR, "field": STR, "details": {
+        "type": "object", "description": "facts a client acts on, by error code; empty_sections: "
+                                         "{empty_sections: [EmptySection]}"}}, ("code", "message"))}),
     "User": _obj({"id": INT, "username": STR, "full_name": STR, "position": STR,
                   "roles": {"type": "array", "items": {"enum": ["admin", "secretariat", "archivist", "member"]}},
                   "active": BOOL}),
@@ -130,6 +132,15 @@ MINUTES_SCHEMAS = {
                                                    "closing, items[{item_id, title, conclusion}], record (MeetingRecord: "
                                                    "record.json inside the PDF)"},
                      "next_signer": {"enum": ["secretary", "chair", None]}, "may_edit": BOOL,
+                     "may_return": {**BOOL, "description": "the caller is the meeting's chair and the "
+                                                          "minutes are not signed by both yet"},
+                     "empty_sections": {"type": "array", "items": _ref("EmptySection"), "description":
+                                        "parts of the current revision with nothing written in them; signing "
+                                        "them needs confirm_empty"},
+                     "returned": {**_obj({"comment": STR, "by": STR, "at": TIME, "revision": INT}),
+                                  "type": ["object", "null"],
+                                  "description": "the chair's comment while the revision sent back is the "
+                                                 "current one; null otherwise"},
                      "signatures": {"type": "array", "items": _obj({"role": STR, "signer": STR, "signed_at": TIME,
                                                                     "sha256": STR, "certificate": STR})},
                      "revisions": {"type": "array", "items": _obj({"number": INT, "change": STR,
@@ -142,7 +153,13 @@ MINUTES_SCHEMAS = {
                                          "description": "agenda item id → sanitised HTML"}}),
     "RevisionInput": _obj({"revision": INT}, ("revision",)),
     "CorrectionInput": _obj({"reason": STR}, ("reason",)),
-    "SignInput": _obj({"passphrase": STR}, ("passphrase",)),
+    "SignInput": _obj({"passphrase": STR, "confirm_empty": {**BOOL, "description": (
+        "sign although sections are empty; without it such minutes are refused with 409 empty_sections")}},
+        ("passphrase",)),
+    "EmptySection": _obj({"section": {"enum": ["opening", "conclusion", "closing"]}, "item_id": INT,
+                          "number": {**STR, "description": "the agenda item's number, e.g. 2 or 1.2"},
+                          "title": STR}, ("section",)),
+    "ReturnInput": _obj({"comment": {**STR, "maxLength": 290}}, ("comment",)),
     "VerifyUpload": _obj({"file": {"type": "string", "format": "binary"}}, ("file",)),
     # The codes are for programs; `verdict` and each signature's `plain` say the same in the caller's
     # language (cabinet/presentation/signatures.py), for showing to people.
@@ -312,8 +329,13 @@ ROUTES = [
      (403, 404, 409, 422)),
     ("post", "/minutes/{minutes_id}/correction", "Unlock signed minutes as a new revision needing new signatures",
      "CorrectionInput", 200, "Minutes", (403, 404, 409, 422)),
-    ("post", "/minutes/{minutes_id}/sign", "Sign as the next signer (secretary, then chair): PAdES",
-     "SignInput", 200, "Minutes", (400, 403, 404, 409)),
+    ("post", "/minutes/{minutes_id}/sign", "Sign as the next signer (secretary, then chair): PAdES. Empty "
+     "opening, closing or conclusions → 409 empty_sections (listed in error.details) unless confirm_empty",
+     "SignInput", 200, "Minutes", (400, 403, 404, 409, 422)),
+    ("post", "/minutes/{minutes_id}/return", "The chair sends the minutes back to the secretary with a "
+     "comment: a new draft revision (a secretary's signature stays on the revision it signed); not the "
+     "chair → 403; signed by both → 409 already_signed", "ReturnInput", 200, "Minutes",
+     (400, 403, 404, 409, 415, 422)),
     ("get", "/minutes/{minutes_id}/pdf", "The PDF/A-3b minutes: the signed file, or a draft rendering", None, 200,
      "pdf", (404, 503)),
     ("post", "/minutes/{minutes_id}/preview", "A draft PDF of unsaved edits (nothing stored)", "MinutesEdit", 200,

@@ -6,17 +6,21 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message, code: str | None = None, field: str | None = None):
+    def __init__(self, message, code: str | None = None, field: str | None = None,
+                 details: dict | None = None):
         super().__init__(str(message))
         self.message = message  # may be a lazy string, rendered in the reader's language
         if code:
             self.code = code
         self.field = field
+        self.details = details  # structured facts a client acts on (what was empty, …), never prose
 
     def as_dict(self) -> dict:
         body = {"code": self.code, "message": str(self.message)}
         if self.field:
             body["field"] = self.field
+        if self.details:
+            body["details"] = self.details
         return body
 
 

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import Meeting, Minutes, MinutesRevision, User
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..outbox import publish
-from . import rules
+from . import audit, rules
 from . import validation as v
 from .errors import Conflict, Invalid, NotFound, Unavailable
 from .minutes_record import (RULE_LABELS, SPEAKER_KIND_LABELS, agenda_of, date_line, local, percent, record_of,
@@ -225,6 +225,40 @@ def open_correction(actor: User, minutes: Minutes, reason) -> MinutesRevision:
     reason = v.text(reason, "reason", max_length=250)
     minutes.status = "draft"
     return _new_revision(actor, minutes, copy.deepcopy(minutes.current.content), f"Correction: {reason}")
+
+
+RETURNED = "Returned: "  # how a revision the chair sent back names itself in `change`; the comment follows
+COMMENT_MAX = 300 - len(RETURNED)
+
+
+def return_minutes(actor: User, minutes: Minutes, comment) -> MinutesRevision:
+    """The chair sends the minutes back to the secretary with a comment, instead of signing them: a new draft
+    revision, a copy of the current one, so a secretary's signature stays on the revision it was made on and
+    is no longer the current one (history is never rewritten). Refused once both have signed."""
+    require(actor, "minutes.return", minutes.meeting)
+    lock_minutes(minutes)
+    if minutes.status == "signed":
+        raise Conflict(_l("The minutes are signed by the secretary and the chair; open a correction to "
+                          "change them."), code="already_signed")
+    comment = v.text(comment, "comment", max_length=COMMENT_MAX)
+    previous = minutes.current
+    superseded = [s.role for s in previous.signatures]
+    minutes.status = "draft"
+    revision = _new_revision(actor, minutes, copy.deepcopy(previous.content), RETURNED + comment)
+    audit.record(db.session, "minutes.return", actor=actor, obj=minutes, meeting_id=minutes.meeting_id,
+                 details={"comment": comment, "from_revision": previous.number, "revision": revision.number,
+                          "signatures_superseded": superseded})
+    return revision
+
+
+def returned_note(minutes: Minutes) -> dict | None:
+    """The chair's comment while the revision they sent back is still the current one (the secretary's next
+    save supersedes it): {"comment", "by", "at", "revision"}; else None."""
+    current = minutes.current
+    if not current.change.startswith(RETURNED):
+        return None
+    return {"comment": current.change.removeprefix(RETURNED), "by": current.author.full_name if current.author
+            else "", "at": current.created_at, "revision": current.number}
 
 
 def announce(minutes: Minutes) -> None:

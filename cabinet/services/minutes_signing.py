@@ -2,23 +2,29 @@
 block; the chair's is an incremental update of the secretary's file, so the first stays valid.
 
 The first signature locks the minutes (status `signing`), the second completes them (`signed`). Every
-signed file is kept (content-addressed) with its SHA-256 on the signature row.
+signed file is kept (content-addressed) with its SHA-256 on the signature row. Before either signs, the
+empty parts of the text are named (`empty_sections`): the signer confirms them or goes back to write them.
 """
 from __future__ import annotations
 
+import html
 import logging
+import re
 import tempfile
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import SIGNER_ROLES, Minutes, MinutesSignature, User
+from ..models import SIGNER_ROLES, Meeting, Minutes, MinutesSignature, User
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
+from . import agenda
+from . import validation as v
 from .errors import Conflict, NotAllowed, Unavailable
 from .minutes import announce, lock_minutes, render_pdf
 from .permissions import meeting_role, require
@@ -33,9 +39,53 @@ def next_signer_role(minutes: Minutes) -> str | None:
     return next((role for role in SIGNER_ROLES if role not in signed), None)
 
 
-def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
+def awaiting_signature(actor: User, meetings: list[Meeting]) -> set[int]:
+    """Ids of those of `meetings` whose minutes wait for `actor`'s signature now: their role in the meeting
+    is the next signer's. One query for all of them (the meeting list asks for every card)."""
+    roles = {m.id: meeting_role(actor, m) for m in meetings}
+    ids = [meeting_id for meeting_id, role in roles.items() if role in SIGNER_ROLES]
+    if not ids:
+        return set()
+    waiting = db.session.scalars(select(Minutes).where(Minutes.meeting_id.in_(ids),
+                                                       Minutes.status != "signed"))
+    return {m.meeting_id for m in waiting if next_signer_role(m) == roles[m.meeting_id]}
+
+
+def _has_words(value) -> bool:
+    """Whether sanitised rich text says anything: tags, entities and spaces alone do not count."""
+    return bool(html.unescape(re.sub(r"<[^>]+>", " ", value or "")).strip())
+
+
+def empty_sections(actor: User, minutes: Minutes) -> list[dict]:
+    """The parts of the current revision with nothing written in them, in the order of the text: the
+    opening, each agenda item's conclusion (with its number as `actor` sees the agenda, and its title),
+    the closing. The one rule both the page's warning and the sign route's refusal use."""
+    content = minutes.current.content
+    numbers = {str(node.item.id): node.number for top in agenda.agenda_tree(actor, minutes.meeting)
+               for node in (top, *top.children)}
+    empty = [] if _has_words(content.get("opening")) else [{"section": "opening"}]
+    for position, item in enumerate(content["items"], start=1):
+        if not _has_words(item.get("conclusion")):
+            empty.append({"section": "conclusion", "item_id": item["item_id"],
+                          "number": numbers.get(str(item["item_id"]), str(position)), "title": item["title"]})
+    if not _has_words(content.get("closing")):
+        empty.append({"section": "closing"})
+    return empty
+
+
+def section_label(entry: dict) -> str:
+    """An entry of `empty_sections` in the reader's words: "Opening", "Conclusion of item 2 “…”"."""
+    if entry["section"] == "opening":
+        return str(_l("Opening"))
+    if entry["section"] == "closing":
+        return str(_l("Closing"))
+    return str(_l("Conclusion of item %(number)s “%(title)s”", number=entry["number"], title=entry["title"]))
+
+
+def sign_minutes(actor: User, minutes: Minutes, passphrase, *, confirm_empty=False) -> MinutesSignature:
     """Sign the current revision as its next signer. Refused: someone else's turn, already signed by
-    both, wrong passphrase, an expired certificate — and then nothing is written."""
+    both, empty sections not confirmed (409 empty_sections, listing them), wrong passphrase, an expired
+    certificate — and then nothing is written."""
     from . import certificates
     require(actor, "minutes.sign", minutes.meeting)
     role = next_signer_role(minutes)
@@ -44,7 +94,12 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase) -> MinutesSignature:
     if meeting_role(actor, minutes.meeting) != role:
         raise NotAllowed(_l("The secretary signs first, then the chair.") if role == "secretary"
                          else _l("The secretary has signed; only the chair signs now."), code="not_your_turn")
-    p12 = certificates.signing_file(actor, passphrase)
+    p12 = certificates.signing_file(actor, passphrase)  # no certificate, no passphrase: said first
+    empty = empty_sections(actor, minutes)
+    if empty and not v.boolean(confirm_empty, "confirm_empty"):
+        raise Conflict(_l("Nothing is written in: %(sections)s. Confirm that the minutes are signed so.",
+                          sections="; ".join(section_label(e) for e in empty)),
+                       code="empty_sections", details={"empty_sections": empty})
     revision = minutes.current
     if role == "secretary":
         pdf, layout = render_pdf(revision, draft=False)

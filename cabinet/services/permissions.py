@@ -140,6 +140,8 @@ RULES: dict[str, Callable] = {
     "minutes.view": lambda user, obj: _may_read_minutes(user, _meeting_of(obj)),
     "minutes.manage": lambda user, obj: is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "secretary",
     "minutes.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) in ("secretary", "chair"),
+    # The chair sends a draft (or the secretary's signed revision) back with a comment before signing it.
+    "minutes.return": lambda user, obj: meeting_role(user, _meeting_of(obj)) == "chair",
     "dossier.export": lambda user, obj: is_secretariat(user) or (is_archivist(user) and _meeting_of(obj).status
                                                                  == "closed"),
     "archive.search": lambda user, _: is_secretariat(user) or is_archivist(user),

@@ -22,7 +22,8 @@ FIELD_LABELS = {
     "access": _l("Access"), "readers": _l("Readers"), "agenda_item_id": _l("Agenda item"), "file": _l("File"),
     "version": _l("Version"), "client_id": _l("Client id"), "kind": _l("Kind"), "page": _l("Page"),
     "text": _l("Text"), "color": _l("Colour"), "shared": _l("Shared"), "key": _l("Key"), "option": _l("Option"),
-    "seconds": _l("Speaking time"), "document_id": _l("Document"),
+    "seconds": _l("Speaking time"), "document_id": _l("Document"), "comment": _l("Comment"),
+    "confirm_empty": _l("Confirmation of the empty sections"),
 }
 
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..models.types import utcnow
-from ..services import agenda, bodies, documents, meetings, participants, polls
+from ..services import agenda, bodies, documents, meetings, minutes_signing, participants, polls
 from ..presentation.calendar import calendar_response
 from ..presentation.json import document_json
 from ..presentation.polls import poll_json
@@ -41,8 +41,10 @@ def index():
     user = actor()
     now = utcnow()
     upcoming, past = [], []
-    for meeting in meetings.list_meetings_for(user):
-        card = {"meeting": meeting, "me": meeting.participant_for(user)}
+    listed = meetings.list_meetings_for(user)
+    awaiting = minutes_signing.awaiting_signature(user, listed)
+    for meeting in listed:
+        card = {"meeting": meeting, "me": meeting.participant_for(user), "awaiting": meeting.id in awaiting}
         (upcoming if meetings.is_upcoming(meeting, now) else past).append(card)
     return render_template("meetings/index.html", upcoming=upcoming, past=past,
                            may_create=may(user, "meeting.create"), **_labels())
@@ -138,6 +140,7 @@ def _render_detail(meeting, status: int = 200, **extra):
     offline_plan = meeting_manifest(user, meeting, docs) if me and meetings.is_upcoming(meeting, utcnow()) else None
     manage_documents = may(user, "document.manage", meeting)
     extra.setdefault("record", _session_record(user, meeting))
+    extra.setdefault("awaiting_signature", meeting.id in minutes_signing.awaiting_signature(user, [meeting]))
     return render_template(
         "meetings/detail.html", meeting=meeting, me=me, moves=moves, tree=tree,
         docs=docs, docs_by_item=docs_by_item, offline_plan=offline_plan, access_short=ACCESS_SHORT,

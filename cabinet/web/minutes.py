@@ -1,4 +1,5 @@
-"""The minutes pages: drafting, editing (structured fields and rich text), signing, and verifying any PDF.
+"""The minutes pages: drafting, editing (structured fields and rich text), signing or sending back, and
+verifying any PDF.
 
 The pages only show; every change travels from static/js/minutes.js and static/js/verify.js to the JSON API
 (cabinet/api/minutes.py), which asks the services. The one HTML fragment here (the revision history) is
@@ -55,6 +56,8 @@ def change_label(change: str, numbers: dict[str, str]) -> str:
         return _("Restored revision %(number)s", number=change.removeprefix("Restored revision "))
     if change.startswith("Correction: "):
         return _("Correction: %(reason)s", reason=change.removeprefix("Correction: "))
+    if change.startswith(minutes.RETURNED):
+        return _("Returned to the secretary: %(comment)s", comment=change.removeprefix(minutes.RETURNED))
     if change.startswith("Edited: "):
         parts = []
         for part in change.removeprefix("Edited: ").split(", "):
@@ -115,6 +118,7 @@ def minutes_page(meeting_id):
     editable = manage and record.status == "draft"
     next_signer = minutes_signing.next_signer_role(record)
     my_role = meeting_role(user, meeting)
+    may_sign = next_signer is not None and my_role == next_signer and may(user, "minutes.sign", meeting)
     attendance = content["record"]["attendance"]
     return render_template(
         "minutes/page.html", meeting=meeting, record=record, revision=revision, content=content,
@@ -126,7 +130,10 @@ def minutes_page(meeting_id):
         attendance=attendance, absent=[p for p in attendance["people"] if p["attendance"] == "absent"],
         history=_history_view(record, numbers), signatures=revision.signatures, role_labels=ROLE_LABELS,
         next_signer=next_signer, next_signer_label=ROLE_LABELS.get(next_signer) if next_signer else None,
-        may_sign=next_signer is not None and my_role == next_signer and may(user, "minutes.sign", meeting))
+        may_sign=may_sign, may_return=may(user, "minutes.return", meeting) and record.status != "signed",
+        empty_sections=[minutes_signing.section_label(e)
+                        for e in minutes_signing.empty_sections(user, record)] if may_sign else [],
+        returned=minutes.returned_note(record) if manage or may(user, "minutes.sign", meeting) else None)
 
 
 @minutes_bp.get("/minutes/<int:minutes_id>/history")

@@ -1,17 +1,18 @@
 // The JSON API as every page calls it (the live pages, the reader, the minutes): paths under /api/v1, the
 // session cookie, the CSRF token on unsafe methods. A refusal becomes an ApiError carrying the server's
-// status, code, message and field ({"error": {...}} in API.md); no network: status 0, code "network".
+// status, code, message, field and details ({"error": {...}} in API.md); no network: status 0, code "network".
 
 import { csrfToken } from "./forms.js";
 
 export const API_ROOT = "/api/v1";
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.details = details ?? {};
   }
 }
 
@@ -39,7 +40,8 @@ export async function api(method, path, body, { raw = false, signal } = {}) {
       // not JSON (a proxy's error page): the status alone
     }
     const error = payload?.error ?? {};
-    throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message ?? "", error.field);
+    throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message ?? "", error.field,
+      error.details);
   }
   return raw ? response.blob() : response.json();
 }

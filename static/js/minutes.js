@@ -1,5 +1,6 @@
 // The minutes page (templates/minutes/page.html): drafting, the editor with its live PDF preview, restoring
-// a revision, signing, and opening a correction.
+// a revision, signing (the dialog opened from the sticky signer's bar, #sign), the chair sending the minutes
+// back with a comment, and opening a correction.
 //
 // Everything goes through the JSON API (cabinet/api/minutes.py) with the session cookie and the X-CSRFToken
 // header; the server validates and sanitises every field, this script only carries them. Texts come from
@@ -122,6 +123,7 @@ function wire(root) {
   if (minutesId) {
     editor = wireEditor(root, texts, api, () => leaving);
     wireSigning(root, texts, api, editor, () => { leaving = true; });
+    wireReturn(root, texts, api, () => { leaving = true; });
     wireCorrection(root, texts, api, () => { leaving = true; });
   }
   // Someone else drafted, saved, restored, signed or opened a correction: show it, unless that would throw
@@ -139,6 +141,13 @@ function wire(root) {
   });
   // Every button here works only through this script: enabled now that their handlers are attached.
   scriptReady(root);
+  // Arriving from "Awaiting your signature" (#sign): the bar is at the top; its sign button takes the focus,
+  // once the browser has finished going to the anchor (that resets the focus).
+  const signButton = window.location.hash === "#sign" && root.querySelector("[data-action=open-sign]");
+  if (signButton) {
+    const focus = () => window.setTimeout(() => signButton.focus(), 0);
+    if (document.readyState === "complete") focus(); else window.addEventListener("load", focus, { once: true });
+  }
   root.dataset.ready = "true";
 }
 
@@ -297,6 +306,8 @@ function wireEditor(root, texts, api, isLeaving) {
         }
       }
       adopt(json);
+      // The chair's note stays until the next revision is saved: this one.
+      root.querySelector("[data-test=returned-note]")?.remove();
       showState(format(texts.saved, { n: revision }));
       window.setTimeout(() => { if (!saving) refreshState(); }, 4000);
     } catch (error) {
@@ -429,32 +440,77 @@ function wireEditor(root, texts, api, isLeaving) {
   return { dirty, warnStale: (message) => showAlert({ code: "stale_revision", message }) };
 }
 
+// A dialog opened by `opener` (the signer's bar); its Cancel button and Escape close it.
+function wireDialog(root, dialog, opener, onOpen) {
+  if (!dialog || !opener) return;
+  opener.addEventListener("click", () => {
+    if (!dialog.open) dialog.showModal();
+    onOpen?.();
+  });
+  dialog.querySelectorAll("[data-action=close-dialog]").forEach((button) => {
+    button.addEventListener("click", () => dialog.close());
+  });
+}
+
 function wireSigning(root, texts, api, editor, onLeave) {
+  const dialog = root.querySelector("[data-sign-dialog]");
   const form = root.querySelector("[data-sign-form]");
   if (!form) return;
   const errorBox = root.querySelector("[data-sign-error]");
   const button = form.querySelector("[type=submit]");
   const passphrase = form.elements.passphrase;
+  const warning = form.querySelector("[data-empty-warning]");
+  const confirmEmpty = form.elements.confirm_empty;
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+  }
+
+  wireDialog(root, dialog, root.querySelector("[data-action=open-sign]"), () => {
+    errorBox.hidden = true;
+    if (editor.dirty()) showError(texts.signDirty);
+    passphrase.focus();
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errorBox.hidden = true;
     if (editor.dirty()) {
-      errorBox.textContent = texts.signDirty;
-      errorBox.hidden = false;
+      showError(texts.signDirty);
+      return;
+    }
+    // Empty parts are signed only when the signer said so (the server refuses otherwise: 409 empty_sections).
+    if (!warning.hidden && !confirmEmpty.checked) {
+      showError(texts.confirmEmpty);
+      confirmEmpty.focus();
+      return;
+    }
+    if (!passphrase.value) {
+      passphrase.setAttribute("aria-invalid", "true");
+      passphrase.focus();
       return;
     }
     button.disabled = true;
     const label = button.textContent;
     button.textContent = texts.signing;
     try {
-      await api("POST", `/minutes/${root.dataset.minutesId}/sign`, { passphrase: passphrase.value });
+      await api("POST", `/minutes/${root.dataset.minutesId}/sign`,
+        { passphrase: passphrase.value, confirm_empty: !warning.hidden && confirmEmpty.checked });
       onLeave();
       reloadWith(texts.signed);
     } catch (error) {
-      errorBox.textContent = error.message;
-      errorBox.hidden = false;
       button.disabled = false;
       button.textContent = label;
+      if (error.code === "empty_sections") {
+        // Saved since the page was drawn: the server's list (in the message) replaces the page's.
+        warning.querySelector("[data-empty-text]").textContent = error.message;
+        warning.querySelector("[data-empty-list]").hidden = true;
+        warning.hidden = false;
+        confirmEmpty.checked = false;
+        confirmEmpty.focus();
+        return;
+      }
+      showError(error.message);
       if (error.code === "wrong_passphrase" || error.code === "passphrase_required") {
         passphrase.setAttribute("aria-invalid", "true");
         passphrase.select();
@@ -462,6 +518,38 @@ function wireSigning(root, texts, api, editor, onLeave) {
     }
   });
   passphrase.addEventListener("input", () => passphrase.removeAttribute("aria-invalid"));
+  confirmEmpty.addEventListener("change", () => { errorBox.hidden = true; });
+}
+
+function wireReturn(root, texts, api, onLeave) {
+  const dialog = root.querySelector("[data-return-dialog]");
+  const form = root.querySelector("[data-return-form]");
+  if (!form) return;
+  const errorBox = form.querySelector("[data-return-error]");
+  const comment = form.elements.comment;
+  wireDialog(root, dialog, root.querySelector("[data-action=open-return]"), () => comment.focus());
+  comment.addEventListener("input", () => { errorBox.hidden = true; });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errorBox.hidden = true;
+    if (!comment.value.trim()) {
+      errorBox.textContent = texts.commentNeeded;
+      errorBox.hidden = false;
+      comment.focus();
+      return;
+    }
+    const button = form.querySelector("[type=submit]");
+    button.disabled = true;
+    try {
+      const json = await api("POST", `/minutes/${root.dataset.minutesId}/return`, { comment: comment.value });
+      onLeave();
+      reloadWith(format(texts.returned, { n: json.revision }));
+    } catch (error) {
+      errorBox.textContent = error.message;
+      errorBox.hidden = false;
+      button.disabled = false;
+    }
+  });
 }
 
 function wireCorrection(root, texts, api, onLeave) {

@@ -235,7 +235,10 @@ def test_secretary_then_chair_sign_and_the_file_verifies(page, live_server, secr
 
     log_in(page, secretary)
     page.goto(f"/meetings/{meeting_id}/minutes")
+    page.locator("[data-test=open-sign]").click()
     panel = page.locator("[data-test=sign-panel]")
+    expect(panel.locator("[data-test=empty-section]")).to_have_count(4)  # untouched: every part is empty
+    panel.locator("[data-test=confirm-empty]").check()
     panel.locator("[data-test=passphrase]").fill("not-the-passphrase")
     with page.expect_response(lambda r: r.url.endswith("/sign")) as refused:
         panel.locator("[data-test=sign]").click()
@@ -257,6 +260,8 @@ def test_secretary_then_chair_sign_and_the_file_verifies(page, live_server, secr
 
     log_in(page, "chutich")
     page.goto(f"/meetings/{meeting_id}/minutes")
+    page.locator("[data-test=open-sign]").click()
+    page.locator("[data-test=confirm-empty]").check()
     page.locator("[data-test=passphrase]").fill(PASSPHRASE["chutich"])
     with page.expect_response(lambda r: r.url.endswith("/sign"), timeout=90_000) as signed:
         page.locator("[data-test=sign]").click()

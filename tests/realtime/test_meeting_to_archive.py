@@ -133,10 +133,12 @@ def test_a_meeting_from_check_in_to_the_archive(server, tmp_path):
     assert edited["revision"] == 2
     secretary("PUT", f"/minutes/{minutes_id}", 409, json={"base_revision": 1, "location": "Phòng họp số 2"})
     chair("POST", f"/minutes/{minutes_id}/sign", 403, json={"passphrase": SIGNING["chutoa"]})  # not yet
-    secretary("POST", f"/minutes/{minutes_id}/sign", 403, json={"passphrase": "sai-mat-khau"})
-    secretary("POST", f"/minutes/{minutes_id}/sign", json={"passphrase": SIGNING["thuky"]})
+    secretary("POST", f"/minutes/{minutes_id}/sign", 409, json={"passphrase": SIGNING["thuky"]})  # empty parts
+    secretary("POST", f"/minutes/{minutes_id}/sign", 403, json={"passphrase": "sai-mat-khau", "confirm_empty": True})
+    secretary("POST", f"/minutes/{minutes_id}/sign", json={"passphrase": SIGNING["thuky"], "confirm_empty": True})
     secretary("PUT", f"/minutes/{minutes_id}", 409, json={"location": "Phòng họp số 2"})  # locked now
-    signed = chair("POST", f"/minutes/{minutes_id}/sign", json={"passphrase": SIGNING["chutoa"]}).json()
+    signed = chair("POST", f"/minutes/{minutes_id}/sign", json={"passphrase": SIGNING["chutoa"],
+                                                                  "confirm_empty": True}).json()
     assert signed["status"] == "signed" and [s["role"] for s in signed["signatures"]] == ["secretary", "chair"]
     chair("POST", f"/minutes/{minutes_id}/sign", 409, json={"passphrase": SIGNING["chutoa"]})
 

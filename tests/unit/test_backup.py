@@ -55,7 +55,7 @@ def _installation(make, api) -> dict:
     record = minutes.generate_minutes(held["secretary"], meeting)
     db.session.commit()
     for role in ("secretary", "chair"):
-        minutes_signing.sign_minutes(held[role], record, PASS[role])
+        minutes_signing.sign_minutes(held[role], record, PASS[role], confirm_empty=True)
         db.session.commit()
 
     later = make.meeting(staff, status="live", participants_={chair: "chair"})

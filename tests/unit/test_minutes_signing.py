@@ -34,15 +34,15 @@ def _validate_independently(pdf: bytes) -> list:
 def test_secretary_then_chair_both_signatures_stay_valid(drafted, tmp_path):
     record = drafted["minutes"]
     with pytest.raises(NotAllowed) as early:
-        minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+        minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"], confirm_empty=True)
     assert early.value.code == "not_your_turn"
-    minutes_signing.sign_minutes(drafted["secretary"], record, PASS["secretary"])
+    minutes_signing.sign_minutes(drafted["secretary"], record, PASS["secretary"], confirm_empty=True)
     db.session.commit()
     assert record.status == "signing"
     with pytest.raises(Conflict) as locked:
         minutes.edit_minutes(drafted["secretariat"], record, {"location": "Hội trường B"})
     assert locked.value.code == "minutes_locked"
-    minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+    minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"], confirm_empty=True)
     db.session.commit()
     assert record.status == "signed"
     signed = minutes_signing.signed_pdf(record)
@@ -65,19 +65,19 @@ def test_secretary_then_chair_both_signatures_stay_valid(drafted, tmp_path):
     broken = verify_file(path)
     assert not all(s["intact"] for s in broken["signatures"])
     with pytest.raises(Conflict) as done:
-        minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+        minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"], confirm_empty=True)
     assert done.value.code == "already_signed"
 
 
 def test_wrong_passphrase_and_non_signers_change_nothing(drafted):
     record = drafted["minutes"]
     with pytest.raises(DomainError) as wrong:
-        minutes_signing.sign_minutes(drafted["secretary"], record, "not-the-passphrase")
+        minutes_signing.sign_minutes(drafted["secretary"], record, "not-the-passphrase", confirm_empty=True)
     assert wrong.value.code == "wrong_passphrase"
     with pytest.raises(NotAllowed):
-        minutes_signing.sign_minutes(drafted["members"][0], record, "x")
+        minutes_signing.sign_minutes(drafted["members"][0], record, "x", confirm_empty=True)
     with pytest.raises(NotAllowed):
-        minutes_signing.sign_minutes(drafted["secretariat"], record, "x")
+        minutes_signing.sign_minutes(drafted["secretariat"], record, "x", confirm_empty=True)
     db.session.rollback()
     assert db.session.query(MinutesSignature).count() == 0
     assert record.status == "draft"
@@ -85,8 +85,8 @@ def test_wrong_passphrase_and_non_signers_change_nothing(drafted):
 
 def test_a_correction_is_a_new_revision_that_needs_new_signatures(drafted):
     record = drafted["minutes"]
-    minutes_signing.sign_minutes(drafted["secretary"], record, PASS["secretary"])
-    minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
+    minutes_signing.sign_minutes(drafted["secretary"], record, PASS["secretary"], confirm_empty=True)
+    minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"], confirm_empty=True)
     db.session.commit()
     signed_revision = record.current.number
     minutes.open_correction(drafted["secretary"], record, "Sửa tên đại biểu vắng mặt")
@@ -107,9 +107,11 @@ def test_pyhanko_signs_in_the_pdf_child_not_on_the_server(drafted, monkeypatch):
     with pytest.raises(ImportError):
         from pyhanko.sign import signers  # noqa: F401
     with pytest.raises(NotAllowed) as wrong:
-        minutes_signing.sign_minutes(drafted["secretary"], drafted["minutes"], "không-phải-mật-khẩu")
+        minutes_signing.sign_minutes(drafted["secretary"], drafted["minutes"], "không-phải-mật-khẩu",
+                                     confirm_empty=True)
     assert wrong.value.code == "wrong_passphrase"
-    row = minutes_signing.sign_minutes(drafted["secretary"], drafted["minutes"], PASS["secretary"])
+    row = minutes_signing.sign_minutes(drafted["secretary"], drafted["minutes"], PASS["secretary"],
+                                       confirm_empty=True)
     db.session.commit()
     assert "Trần Thị Thư Ký" in row.certificate_subject
     monkeypatch.undo()
