@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from cabinet import create_app
-from cabinet.extensions import db
+from cabinet.extensions import db, limiter
 from cabinet.services.audit_anchor import checkpoints_path
 
 from . import factories
@@ -77,6 +77,7 @@ def app(base_app):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         checkpoints_path().unlink(missing_ok=True)  # the audit log's head kept outside: emptied with it
+        limiter.reset()  # limits count per user id, and ids come again once the tables are emptied
 
 
 @pytest.fixture()

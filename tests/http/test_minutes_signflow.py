@@ -3,7 +3,7 @@ send-back with a comment (403 for anyone else, 409 once signed by both, 422 with
 the secretary sees, and "awaiting your signature" on the meeting list and the meeting page."""
 import pytest
 
-from cabinet.extensions import db, limiter
+from cabinet.extensions import db
 from cabinet.models import MinutesRevision, MinutesSignature
 from cabinet.services import certificates, minutes, minutes_signing
 
@@ -16,9 +16,6 @@ AWAITING = 'data-test="awaiting-signature"'
 
 @pytest.fixture()
 def held(make):
-    # The sign route's limit is per user id, and SQLite gives the ids of an emptied table out again: an
-    # earlier test's wrong passphrases would count against these signers.
-    limiter.reset()
     held = held_session(make)
     for role in ("secretary", "chair"):
         certificates.issue_demo_certificate(held[role], PASS[role])
