@@ -168,9 +168,10 @@ let titleRound = 0;  // a new choice of files makes late /Title answers of the p
 // The title to send for file `index`: what is in its field, or null (send none: the server decides) while
 // the field still holds what the file name gave.
 function titleFor(form, index) {
-  const input = form.querySelector(`[data-file-titles] input[data-index="${index}"]`);
+  const input = form.querySelector(`[data-file-titles] [data-index="${index}"]`);
   if (!input) return null;
-  return input.dataset.source === "name" && input.value === input.dataset.prefill ? null : input.value;
+  const value = input.value.replace(/\s+/g, " ").trim();
+  return input.dataset.source === "name" && value === input.dataset.prefill ? null : value;
 }
 
 function setSource(row, input, source, texts) {
@@ -193,8 +194,10 @@ function renderTitles(form) {
     const id = `file-title-${index}`;
     const label = el("label", "file-title__name", file.name);
     label.htmlFor = id;
-    const input = el("input", "input file-title__input");
-    Object.assign(input, { id, type: "text", name: "title", maxLength: 500, required: true });
+    // Two lines, so that a long Vietnamese title is read whole; still one line of text (no Enter).
+    const input = el("textarea", "input file-title__input");
+    Object.assign(input, { id, name: "title", rows: 2, maxLength: 500, required: true });
+    input.addEventListener("keydown", (event) => { if (event.key === "Enter") event.preventDefault(); });
     input.setAttribute("aria-label", format(list.dataset.textTitleFor, { name: file.name }));
     input.dataset.index = String(index);
     input.dataset.test = "file-title-input";
