@@ -52,6 +52,18 @@ def update_document(document_id):
     return jsonify(document_json(caller(), document))
 
 
+@api_bp.post("/documents/<int:document_id>/withdraw")
+def withdraw_document(document_id):
+    document = documents.withdraw_document(caller(), documents.get_document(caller(), document_id))
+    return jsonify(document_json(caller(), document))
+
+
+@api_bp.post("/documents/<int:document_id>/restore")
+def restore_document(document_id):
+    document = documents.restore_document(caller(), documents.get_document(caller(), document_id))
+    return jsonify(document_json(caller(), document))
+
+
 @api_bp.delete("/documents/<int:document_id>")
 def delete_document(document_id):
     documents.delete_document(caller(), documents.get_document(caller(), document_id))

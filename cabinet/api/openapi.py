@@ -61,16 +61,29 @@ SCHEMAS = {
                          "may be added, never renamed.")}}),
     "Document": _obj({"id": INT, "meeting_id": INT, "agenda_item_id": INT, "title": STR,
                       "access": {"enum": ["public", "participants", "confidential"]},
+                      "position": {"type": "integer", "description": "order under its agenda item, 0 first"},
+                      "withdrawn": {"type": "boolean", "description": (
+                          "withdrawn (rút tài liệu): only the secretariat still sees it; everyone else gets 404")},
+                      "withdrawn_at": TIME,
                       "version": {"$ref": "#/components/schemas/Version"}, "versions_count": INT,
                       "my_last_read_version": INT, "updated_since_my_read": BOOL, "file_url": STR,
                       "readers": {"type": "array", "items": _obj({"id": INT, "full_name": STR})}}),
-    "DocumentUpload": _obj({"file": {"type": "string", "format": "binary"}, "title": STR, "agenda_item_id": INT,
+    "DocumentUpload": _obj({"file": {"type": "string", "format": "binary"}, "title": {"type": "string", "description": (
+                                "empty or absent: the PDF's own /Title metadata when it is a real title, else "
+                                "one made from the file name")}, "agenda_item_id": INT,
                             "access": {"enum": ["public", "participants", "confidential"]},
                             "readers": {"type": "string", "description": "comma-separated user ids"}},
                            ("file",)),
     "VersionUpload": _obj({"file": {"type": "string", "format": "binary"}}, ("file",)),
-    "DocumentInput": _obj({"title": STR, "access": {"enum": ["public", "participants", "confidential"]},
-                           "readers": {"type": "array", "items": INT}, "agenda_item_id": INT}),
+    "DocumentInput": _obj({"title": {"type": "string", "minLength": 1, "maxLength": 500},
+                           "access": {"enum": ["public", "participants", "confidential"]},
+                           "readers": {"type": "array", "items": INT},
+                           "agenda_item_id": {"type": ["integer", "null"], "description": (
+                               "move under this item of the same meeting (null: the whole meeting); another "
+                               "meeting's item: 422")},
+                           "position": {"type": "integer", "minimum": 0, "description": (
+                               "place among the documents of the (new) agenda item, 0 first, withdrawn ones "
+                               "counted; absent with agenda_item_id: last; beyond the end: 422")}}),
     "Read": _obj({"user_id": INT, "full_name": STR, "version": INT, "first_opened_at": TIME,
                   "last_opened_at": TIME, "opens": INT}),
     "Annotation": _obj({"id": INT, "client_id": STR, "document_id": INT, "version_number": INT, "page": INT,
@@ -268,11 +281,19 @@ ROUTES = [
     ("post", "/meetings/{meeting_id}/documents", "Upload a PDF (checked, active content removed)",
      "multipart:DocumentUpload", 201, "Document", (400, 403, 404, 409, 413, 415, 422)),
     ("get", "/documents/{document_id}", "A document and its current version", None, 200, "Document", (404,)),
-    ("patch", "/documents/{document_id}", "Retitle, move, change access or readers", "DocumentInput", 200,
-     "Document", (400, 403, 404, 409, 422)),
+    ("patch", "/documents/{document_id}", "Rename (`title`), reorder (`position`), move to another agenda item "
+     "(`agenda_item_id`), change access or readers (secretariat; audited; tablets get document.updated). "
+     "403: not the secretariat; 404: unknown or unreadable; 409: meeting closed; 422: bad title, position or "
+     "item", "DocumentInput", 200, "Document", (400, 403, 404, 409, 422)),
+    ("post", "/documents/{document_id}/withdraw", "Withdraw (rút tài liệu): hidden from members, the live "
+     "session, offline copies and new minutes records; rows and files kept; tablets get document.withdrawn. "
+     "Again on a withdrawn one: no change", None, 200, "Document", (403, 404, 409)),
+    ("post", "/documents/{document_id}/restore", "Restore a withdrawn document (tablets get "
+     "document.published)", None, 200, "Document", (403, 404, 409)),
     ("delete", "/documents/{document_id}", "Remove a document with its versions", None, 204, None,
      (403, 404, 409)),
-    ("post", "/documents/{document_id}/versions", "Upload a new version", "multipart:VersionUpload", 201,
+    ("post", "/documents/{document_id}/versions", "Upload a new version (409 if withdrawn)",
+     "multipart:VersionUpload", 201,
      "Document", (400, 403, 404, 409, 413, 415, 422)),
     ("get", "/documents/{document_id}/versions", "All versions, newest first", None, 200, _list("Version"),
      (404,)),

@@ -27,6 +27,10 @@ class Document(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Withdrawn (rút tài liệu) is not deleted: rows and files stay for the record; only the secretariat
+    # sees it, marked, and may restore it.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
 
     meeting: Mapped[Meeting] = relationship()
     agenda_item: Mapped[AgendaItem | None] = relationship()
@@ -37,6 +41,10 @@ class Document(db.Model):
     @property
     def current_version(self) -> DocumentVersion:
         return self.versions[-1]
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def reader_ids(self) -> set[int]:

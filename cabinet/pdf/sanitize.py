@@ -61,7 +61,7 @@ class Refused(Exception):
 def inspect_and_clean(source: Path, target: Path) -> dict:
     """Parse `source`; if it carries active content write a cleaned copy to `target`.
 
-    Returns {"pages": n, "removed": [...], "cleaned": bool}; raises Refused.
+    Returns {"pages": n, "removed": [...], "cleaned": bool, "title": the /Title metadata or None}; raises Refused.
     Content streams are never decoded here, so a decompression bomb costs nothing.
     """
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a hostile file makes millions of warnings
@@ -87,15 +87,27 @@ def inspect_and_clean(source: Path, target: Path) -> dict:
         raise Refused("damaged", "no pages")
     if _outside_bytes(data):
         removed.add("extra-data")
+    title = _metadata_title(reader)
     if not removed:
-        return {"pages": pages, "removed": [], "cleaned": False}
+        return {"pages": pages, "removed": [], "cleaned": False, "title": title}
     try:  # the reader's objects are cleaned in place: the copy holds only what stays reachable
         writer = PdfWriter(clone_from=reader)
         with target.open("wb") as handle:
             writer.write(handle)
     except Exception as err:
         raise Refused("damaged", f"{type(err).__name__}: {err}")
-    return {"pages": pages, "removed": sorted(removed), "cleaned": True}
+    return {"pages": pages, "removed": sorted(removed), "cleaned": True, "title": title}
+
+
+def _metadata_title(reader: PdfReader) -> str | None:
+    """The document information's /Title as text (bounded), for the upload's default title; None if absent
+    or unreadable (a damaged /Info never refuses a file that is otherwise fine)."""
+    try:
+        title = (reader.metadata or {}).get("/Title")
+        title = title.get_object() if isinstance(title, IndirectObject) else title
+    except Exception:  # noqa: BLE001
+        return None
+    return str(title)[:2000] if isinstance(title, str) else None
 
 
 def _outside_bytes(data: bytes) -> bool:

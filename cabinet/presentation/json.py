@@ -93,7 +93,9 @@ def document_json(actor: User, document) -> dict:
     last_read = last_read_version(actor, document)
     current = document.current_version
     data = {"id": document.id, "meeting_id": document.meeting_id, "agenda_item_id": document.agenda_item_id,
-            "title": document.title, "access": document.access, "version": version_json(current),
+            "title": document.title, "access": document.access, "position": document.position,
+            "withdrawn": document.withdrawn, "withdrawn_at": iso(document.withdrawn_at),
+            "version": version_json(current),
             "versions_count": len(document.versions), "my_last_read_version": last_read,
             "updated_since_my_read": last_read is not None and last_read < current.number,
             "file_url": f"/api/v1/documents/{document.id}/file"}

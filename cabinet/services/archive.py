@@ -71,7 +71,8 @@ def index_meeting(meeting: Meeting) -> None:
     minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
     if minutes is not None:
         index_minutes(minutes)
-    for document in db.session.scalars(select(Document).where(Document.meeting_id == meeting.id)):
+    for document in db.session.scalars(select(Document).where(Document.meeting_id == meeting.id,
+                                                              Document.withdrawn_at.is_(None))):
         _put(meeting.id, "document", document.id, document.title, "").text_pending = True
     db.session.flush()
 

@@ -25,11 +25,12 @@ from ..models import (DOCUMENT_ACCESS, Document, DocumentRead, DocumentReader, D
                       StampedCopy, User)
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, reader_pool, run_pdf_worker
+from ..pdf.titles import document_title
 from ..outbox import publish
 from ..storage import CHUNK, store
 from . import audit
 from . import validation as v
-from .errors import BadInput, Invalid, NotFound, TooLarge, Unavailable, UnsupportedMedia
+from .errors import BadInput, Conflict, Invalid, NotFound, TooLarge, Unavailable, UnsupportedMedia
 from .meetings import ensure_editable
 from .permissions import may, require
 
@@ -105,8 +106,9 @@ def receive_upload(stream: BinaryIO, scratch: Path) -> Path:
     return path
 
 
-def _checked_pdf(stream: BinaryIO) -> tuple[str, int, int, list[str]]:
-    """Receive, check and store an upload: (sha256, size, pages, removed active content)."""
+def _checked_pdf(stream: BinaryIO) -> tuple[str, int, int, list[str], str | None]:
+    """Receive, check and store an upload: (sha256, size, pages, removed active content, /Title metadata).
+    The title is read by the same child that checks the file: the hub never parses an upload."""
     files = store()
     scratch = files.scratch()
     try:
@@ -131,7 +133,7 @@ def _checked_pdf(stream: BinaryIO) -> tuple[str, int, int, list[str]]:
         kept = cleaned if answer["cleaned"] else received
         size = kept.stat().st_size
         digest = files.put_file(kept)
-        return digest, size, answer["pages"], answer["removed"]
+        return digest, size, answer["pages"], answer["removed"], answer.get("title")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -175,17 +177,22 @@ def clean_file_name(filename: str) -> str:
 
 def upload_document(actor: User, meeting: Meeting, stream: BinaryIO, *, filename: str = "", title: str = "",
                     agenda_item_id=None, access: str = "participants", readers=None) -> Document:
-    """Check and store a PDF as a new document of the meeting (version 1); announce it after commit."""
+    """Check and store a PDF as a new document of the meeting (version 1), last under its agenda item;
+    announce it after commit. Without a title it takes the PDF's own /Title when that is a real title,
+    else one made from the file name (pdf/titles.py)."""
     require(actor, "document.manage", meeting)
     ensure_editable(meeting)
     access = v.choice(access or "participants", "access", DOCUMENT_ACCESS)
     item = _agenda_item(meeting, agenda_item_id, access)
     reader_ids = _readers(meeting, access, readers)
     filename = v.text(clean_file_name(filename) or "document.pdf", "file", max_length=255)
-    title = v.text(title or Path(filename).stem.replace("_", " ").replace("-", " "), "title", max_length=500)
-    digest, size, pages, removed = _checked_pdf(stream)
-    document = Document(meeting_id=meeting.id, agenda_item_id=item.id if item else None, title=title,
-                        access=access, created_by_id=actor.id, position=0)
+    title = _title(title, required=False)  # refused before the file is read
+    digest, size, pages, removed, pdf_title = _checked_pdf(stream)
+    title = title or document_title(pdf_title, filename)
+    item_id = item.id if item else None
+    document = Document(meeting_id=meeting.id, agenda_item_id=item_id, title=title, access=access,
+                        created_by_id=actor.id,
+                        position=max((d.position for d in _siblings(meeting, item_id)), default=-1) + 1)
     document.versions = [DocumentVersion(number=1, sha256=digest, size=size, page_count=pages,
                                          filename=filename, removed_active_content=removed,
                                          uploaded_by_id=actor.id)]
@@ -201,8 +208,9 @@ def add_version(actor: User, document: Document, stream: BinaryIO, *, filename: 
     """A corrected file for the same document: the old versions stay, readers see "updated"."""
     require(actor, "document.manage", document.meeting)
     ensure_editable(document.meeting)
+    _ensure_not_withdrawn(document)
     filename = v.text(clean_file_name(filename) or document.current_version.filename, "file", max_length=255)
-    digest, size, pages, removed = _checked_pdf(stream)
+    digest, size, pages, removed, _pdf_title = _checked_pdf(stream)
     number = document.current_version.number + 1
     document.versions.append(DocumentVersion(number=number, sha256=digest, size=size, page_count=pages,
                                              filename=filename, removed_active_content=removed,
@@ -214,20 +222,120 @@ def add_version(actor: User, document: Document, stream: BinaryIO, *, filename: 
 
 
 def update_document(actor: User, document: Document, data: dict) -> Document:
+    """PATCH: rename (`title`), move or reorder (`agenda_item_id`, `position`), change who may read it
+    (`access`, `readers`); all checked before anything changes."""
     meeting = document.meeting
     require(actor, "document.manage", meeting)
     ensure_editable(meeting)
-    if "title" in data:
-        document.title = v.text(data["title"], "title", max_length=500)
+    title = _title(data["title"]) if "title" in data else None
     access = v.choice(data.get("access", document.access), "access", DOCUMENT_ACCESS)
-    if "agenda_item_id" in data or "access" in data:
-        item = _agenda_item(meeting, data.get("agenda_item_id", document.agenda_item_id), access)
-        document.agenda_item_id = item.id if item else None
+    placing = "agenda_item_id" in data or "position" in data
+    item = _agenda_item(meeting, data.get("agenda_item_id", document.agenda_item_id), access)
+    readers = None
     if "access" in data or "readers" in data:
         readers = _readers(meeting, access, data.get("readers", sorted(document.reader_ids)))
         document.access = access
         document.reader_rows = [DocumentReader(user_id=uid) for uid in readers]
+        db.session.flush()
+    if title is not None:
+        rename_document(actor, document, title)
+    if placing:
+        move_document(actor, document, item.id if item else None, data.get("position"))
+    if readers is not None:
+        _announce(document, "document.published", {"document_id": document.id})
+        _prepare_copies(document)
+    return document
+
+
+# --- the secretariat corrects: rename, reorder, move, withdraw ------------------------------------
+
+def _title(value, *, required: bool = True) -> str:
+    """A title as people will read it on every tablet and in the record: one line, trimmed."""
+    if isinstance(value, str):
+        value = " ".join(value.split())
+    return v.text(value, "title", max_length=500, required=required)
+
+
+def _ensure_not_withdrawn(document: Document) -> None:
+    if document.withdrawn:
+        raise Conflict(_l("The document was withdrawn; restore it first."), code="document_withdrawn")
+
+
+def _siblings(meeting: Meeting, item_id: int | None, *, without: Document | None = None) -> list[Document]:
+    """The documents under one agenda item (None: the whole meeting), in their order, withdrawn ones
+    included (they keep their place for a restore)."""
+    query = select(Document).where(Document.meeting_id == meeting.id, Document.agenda_item_id.is_(item_id)
+                                   if item_id is None else Document.agenda_item_id == item_id)
+    rows = db.session.scalars(query.order_by(Document.position, Document.id)).all()
+    return [d for d in rows if d is not without]
+
+
+def rename_document(actor: User, document: Document, title) -> Document:
+    """A new title, shown everywhere the document appears from now on (versions and files unchanged)."""
+    require(actor, "document.manage", document.meeting)
+    ensure_editable(document.meeting)
+    title = _title(title)
+    if title == document.title:
+        return document
+    document.title = title
     db.session.flush()
+    audit.record(db.session, "document.rename", actor=actor, obj=document)  # (the titles: the update entry)
+    _announce(document, "document.updated", {"document_id": document.id})
+    return document
+
+
+def move_document(actor: User, document: Document, item_id, position=None) -> Document:
+    """Put the document under agenda item `item_id` (None: the whole meeting) at `position` (0 first;
+    None: last) among the documents there, withdrawn ones counted."""
+    meeting = document.meeting
+    require(actor, "document.manage", meeting)
+    ensure_editable(meeting)
+    item = _agenda_item(meeting, item_id, document.access)
+    target_id = item.id if item else None
+    siblings = _siblings(meeting, target_id, without=document)
+    position = v.integer(position, "position", minimum=0, maximum=len(siblings), required=False)
+    position = len(siblings) if position is None else position
+    before = (document.agenda_item_id, document.position)
+    if target_id != document.agenda_item_id:
+        for index, other in enumerate(_siblings(meeting, document.agenda_item_id, without=document)):
+            other.position = index  # close the gap it leaves
+    siblings.insert(position, document)
+    for index, other in enumerate(siblings):
+        other.position = index
+    document.agenda_item_id = target_id
+    if before == (target_id, position):
+        return document
+    db.session.flush()
+    audit.record(db.session, "document.move", actor=actor, obj=document,
+                 details={"from_item": before[0], "to_item": target_id, "position": position})
+    _announce(document, "document.updated", {"document_id": document.id})
+    return document
+
+
+def withdraw_document(actor: User, document: Document) -> Document:
+    """Rút tài liệu: hidden from everyone but the secretariat (tablets drop it, and their offline copies at
+    the next sync); its rows, versions and files stay, and restore_document brings it back."""
+    require(actor, "document.manage", document.meeting)
+    ensure_editable(document.meeting)
+    if document.withdrawn:
+        return document
+    _announce(document, "document.withdrawn", {"document_id": document.id})  # to those who could read it
+    document.withdrawn_at, document.withdrawn_by_id = utcnow(), actor.id
+    db.session.flush()
+    audit.record(db.session, "document.withdraw", actor=actor, obj=document,
+                 details={"version": document.current_version.number})
+    return document
+
+
+def restore_document(actor: User, document: Document) -> Document:
+    """A withdrawn document back where it was, for those who may read it."""
+    require(actor, "document.manage", document.meeting)
+    ensure_editable(document.meeting)
+    if not document.withdrawn:
+        return document
+    document.withdrawn_at, document.withdrawn_by_id = None, None
+    db.session.flush()
+    audit.record(db.session, "document.restore", actor=actor, obj=document)
     _announce(document, "document.published", {"document_id": document.id})
     _prepare_copies(document)
     return document
@@ -246,8 +354,9 @@ def _prepare_copies(document: Document) -> None:
 
 
 def _announce(document: Document, name: str, payload: dict) -> None:
-    """Ids only; a confidential document is announced only to its readers (and the secretariat reloads)."""
-    only = document.reader_ids if document.access == "confidential" else None
+    """Ids only; a confidential document is announced only to its readers, a withdrawn one to nobody (the
+    others, the secretariat among them, see a gap in seq and reload)."""
+    only = set() if document.withdrawn else document.reader_ids if document.access == "confidential" else None
     publish(db.session, document.meeting, name, payload, only_users=only)
 
 

@@ -39,10 +39,11 @@ def _documents(actor: User, meeting: Meeting, how: str) -> tuple[list[Document],
     """(documents the actor may read, in agenda order then upload order; how many were withheld).
     Confidential ones go out unstamped here, so each is an access the audit log records (the caller
     commits before the file leaves)."""
-    rows = db.session.scalars(select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)).all()
+    rows = db.session.scalars(select(Document).where(  # a withdrawn document is not part of the record
+        Document.meeting_id == meeting.id, Document.withdrawn_at.is_(None)).order_by(Document.id)).all()
     order = {node.item.id: i for i, node in enumerate(in_order(agenda_tree(actor, meeting)))}
     readable = [d for d in rows if may(actor, "document.read", d)]
-    readable.sort(key=lambda d: (order.get(d.agenda_item_id, len(order)), d.id))
+    readable.sort(key=lambda d: (order.get(d.agenda_item_id, len(order)), d.position, d.id))
     for document in readable:
         if document.access == "confidential":
             audit.record(db.session, "document.read_confidential", actor=actor, obj=document,

@@ -110,8 +110,8 @@ def present_page(actor: User, meeting: Meeting, document_id, page) -> LiveState:
     if document.meeting_id != meeting.id:
         raise Invalid(_l("The document does not belong to this meeting."), code="other_meeting",
                       field="document_id")
-    if document.access == "confidential":
-        raise NotAllowed(_l("A confidential document cannot be presented to the whole room."),
+    if document.access == "confidential" or document.withdrawn:
+        raise NotAllowed(_l("A confidential or withdrawn document cannot be presented to the whole room."),
                          code="confidential_presentation")
     page = v.integer(page, "page", minimum=1, maximum=document.current_version.page_count)
     state = live_state(meeting)

@@ -34,8 +34,8 @@ def record_of(meeting: Meeting) -> dict:
     people = list(meeting.participants)
     voters = [p for p in people if p.role in VOTING_ROLES]
     by_role = {role: [_person(p) for p in people if p.role == role] for role in ("chair", "secretary")}
-    documents = db.session.scalars(select(Document).where(Document.meeting_id == meeting.id)
-                                   .order_by(Document.id)).all()
+    documents = db.session.scalars(select(Document).where(  # a withdrawn document is not part of the record
+        Document.meeting_id == meeting.id, Document.withdrawn_at.is_(None)).order_by(Document.position, Document.id)).all()
     turns = db.session.scalars(select(SpeakerRequest).where(
         SpeakerRequest.meeting_id == meeting.id, SpeakerRequest.granted_at.is_not(None))
         .order_by(SpeakerRequest.granted_at, SpeakerRequest.id)).all()

@@ -87,10 +87,13 @@ def _may_view_item(user, meeting: Meeting, item_id: int | None) -> bool:
 
 def _may_read_document(user, document: Document) -> bool:
     """Public: whoever sees the meeting; participants: the invited (archivists once closed);
-    confidential: the named readers. The secretariat reads everything it manages."""
+    confidential: the named readers. The secretariat reads everything it manages, withdrawn documents
+    too; nobody else sees a withdrawn one (tablets, live session, offline copies drop it)."""
     meeting = document.meeting
     if is_secretariat(user):
         return True
+    if document.withdrawn_at is not None:
+        return False
     role = meeting_role(user, meeting)
     item = document.agenda_item
     if item is not None and item.confidential and role == "guest":

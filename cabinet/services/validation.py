@@ -67,7 +67,7 @@ def integer(value, field: str, *, minimum: int | None = None, maximum: int | Non
         if required:
             raise Invalid(_l("“%(field)s” must not be empty.", field=_label(field)), code="required", field=field)
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):  # (int(1.5) is 1)
         raise Invalid(_l("“%(field)s” must be a whole number.", field=_label(field)), code="invalid_type", field=field)
     try:
         number = int(value)

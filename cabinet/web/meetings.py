@@ -149,7 +149,9 @@ def _render_detail(meeting, status: int = 200, **extra):
              "agenda": may(user, "agenda.edit", meeting) and editable,
              "participants": may(user, "participants.manage", meeting) and editable,
              "rsvp": may(user, "meeting.rsvp", meeting) and meeting.status in participants.RSVP_OPEN_STATUSES,
-             "upload": manage_documents and editable, "reads": manage_documents},
+             "upload": manage_documents and editable, "reads": manage_documents,
+             "arrange": manage_documents and editable},
+        live_documents=meeting.status != "closed" and bool(me or manage_documents),
         rsvp_values=rsvp_values, rsvp_counts=rsvp_counts, **_labels(), **extra), status
 
 

@@ -62,6 +62,8 @@ def meeting_manifest(user, meeting, documents: list[dict]) -> dict:
                     f"/api/v1/meetings/{meeting.id}/agenda"]
     files = []
     for document in documents:
+        if document.get("withdrawn"):
+            continue  # (the secretariat sees it; no tablet keeps it: the worker deletes its copy)
         meeting_urls += [f"/documents/{document['id']}", f"/api/v1/documents/{document['id']}",
                          f"/api/v1/documents/{document['id']}/annotations"]
         files.append({"url": document.get("file_url") or f"/api/v1/documents/{document['id']}/file",

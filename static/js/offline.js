@@ -5,6 +5,8 @@
 // - On a meeting page that carries a plan (<script type="application/json" id="offline-plan">), asks the
 //   worker to keep that meeting's pages and documents, and shows how far it got; the status element
 //   gets data-offline-ready="true" once everything is kept.
+// - Keeps it again when the meeting page swaps in a fresh plan ("cabinet:offline-plan", sent by
+//   meeting-documents.js after a document changed): a withdrawn document's kept copy goes at once.
 // - Shows a banner while the tablet is offline.
 // - When the tablet is online again (and on every page load), sends the annotations the viewer's outbox
 //   kept while offline (static/js/outbox.js, flush()).
@@ -13,8 +15,9 @@
 
 const user = document.querySelector('meta[name="cabinet-user"]')?.content;
 const banner = document.querySelector("[data-offline-banner]");
-const status = document.querySelector("[data-offline-status]");
-const planElement = document.getElementById("offline-plan");
+// (Both are looked up when used: the meeting page may swap them for fresh ones.)
+const currentStatus = () => document.querySelector("[data-offline-status]");
+const currentPlan = () => document.getElementById("offline-plan");
 
 const wait = (ms) => new Promise((resolve) => { window.setTimeout(resolve, ms); });
 
@@ -77,6 +80,7 @@ function showConnection() {
 }
 
 function showStatus(state, text) {
+  const status = currentStatus();
   if (!status) return;
   status.dataset.state = state;
   status.hidden = false;
@@ -87,6 +91,8 @@ function showStatus(state, text) {
 }
 
 async function keepMeeting(worker) {
+  const planElement = currentPlan();
+  const status = currentStatus();
   if (!planElement || !status) return;
   if (!navigator.onLine) {
     showStatus("offline", status.dataset.textOffline);
@@ -143,6 +149,7 @@ if (user) {
     if (!worker) return;
     await ask(worker, { type: "user", user });
     await keepMeeting(worker);
+    window.addEventListener("cabinet:offline-plan", () => keepMeeting(worker));
   });
   flushOutbox();
 }

@@ -7,7 +7,13 @@
 // (XHR upload.onprogress); a finished one becomes li.upload-done with a link to the document, a refused
 // one li.upload-failed with the server's message ({"error": {"code", "message"}}). The server checks
 // everything (size, PDF, encryption, access); this script only carries the files and the answers.
+//
+// Each chosen file gets its own title field ([data-file-titles]), prefilled from the PDF's /Title when it
+// is a real title (doc-titles.js) or else from the file name; the secretary corrects it before sending.
+// A field left as prefilled from the file name is sent empty: the server then applies the same rule with
+// the /Title it reads while checking the file (a file too big to open here gets its /Title that way).
 
+import { pdfTitle, sensibleTitle, titleFromFileName } from "./doc-titles.js";
 import { csrfToken, format, scriptReady, wireDropZone } from "./forms.js";
 
 function el(tag, className, text) {
@@ -22,14 +28,14 @@ function sizeLabel(bytes) {
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
-// The fields sent with each file: everything in the form but the file input; readers as "1,2,3".
-function fieldsOf(form, fileInput, single) {
+// The fields sent with each file: everything in the form but the file input and the titles (one per
+// file, see titleFor); readers as "1,2,3".
+function fieldsOf(form, fileInput) {
   const fields = [];
   const readers = [];
   for (const [name, value] of new FormData(form)) {
-    if (name === fileInput.name || name === "csrf_token") continue;
+    if (name === fileInput.name || name === "csrf_token" || name === "title") continue;
     if (name === "readers") readers.push(value);
-    else if (name === "title" && !single) continue;  // several files: each is titled by its name
     else if (value !== "") fields.push([name, value]);
   }
   const access = form.querySelector("[name=access]");
@@ -93,12 +99,13 @@ function wire(form) {
       fileInput.click();  // nothing chosen yet: open the picker
       return;
     }
-    const fields = fieldsOf(form, fileInput, files.length === 1);
+    const fields = fieldsOf(form, fileInput);
+    const titles = files.map((file, index) => titleFor(form, index));
     submit.disabled = true;
     form.dataset.state = "sending";
     if (summary) summary.hidden = true;
     let ok = 0;
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
       const item = el("li", "upload-item");
       const head = el("div", "upload-item__head");
       head.append(el("span", "upload-item__name", file.name), el("span", "upload-item__size", sizeLabel(file.size)));
@@ -111,7 +118,8 @@ function wire(form) {
       list.append(item);
       list.hidden = false;
 
-      const xhr = await send(form.dataset.uploadUrl, file, fields, (loaded, total) => {
+      const title = titles[index];
+      const xhr = await send(form.dataset.uploadUrl, file, title === null ? fields : [...fields, ["title", title]], (loaded, total) => {
         progress.value = Math.round((100 * loaded) / total);
       });
       progress.value = 100;
@@ -149,23 +157,68 @@ function wire(form) {
       summary.textContent = format(texts.summary, { ok, total: files.length });
       summary.hidden = false;
     }
-    syncTitle(form);
     if (ok && form.dataset.reloadOnDone === "true") window.location.reload();
   });
 }
 
-// The title is for one file only; the readers' list matters only for confidential documents; a document
-// of a confidential agenda item cannot be public (the server says so too; here it is simply not offered).
-function syncTitle(form) {
-  const fileInput = form.querySelector("input[type=file]");
-  const title = form.querySelector("input[name=title]");
-  const hint = form.querySelector("[data-title-many]");
-  if (!title) return;
-  const many = fileInput.files.length > 1;
-  title.disabled = many;
-  if (hint) hint.hidden = !many;
+// --- one title per file ------------------------------------------------------------------------------
+
+let titleRound = 0;  // a new choice of files makes late /Title answers of the previous one moot
+
+// The title to send for file `index`: what is in its field, or null (send none: the server decides) while
+// the field still holds what the file name gave.
+function titleFor(form, index) {
+  const input = form.querySelector(`[data-file-titles] [data-index="${index}"]`);
+  if (!input) return null;
+  const value = input.value.replace(/\s+/g, " ").trim();
+  return input.dataset.source === "name" && value === input.dataset.prefill ? null : value;
 }
 
+function setSource(row, input, source, texts) {
+  input.dataset.source = source;
+  row.querySelector(".file-title__source").textContent = texts[source];
+}
+
+function renderTitles(form) {
+  const list = form.querySelector("[data-file-titles]");
+  if (!list) return;
+  const field = form.querySelector("[data-file-titles-field]");
+  const files = [...form.querySelector("input[type=file]").files];
+  const texts = { pdf: list.dataset.textFromPdf, name: list.dataset.textFromName, typed: list.dataset.textTyped };
+  const round = ++titleRound;
+  list.replaceChildren();
+  field.hidden = files.length === 0;
+  files.forEach((file, index) => {
+    const row = el("li", "file-title");
+    row.dataset.test = "file-title";
+    const id = `file-title-${index}`;
+    const label = el("label", "file-title__name", file.name);
+    label.htmlFor = id;
+    // Two lines, so that a long Vietnamese title is read whole; still one line of text (no Enter).
+    const input = el("textarea", "input file-title__input");
+    Object.assign(input, { id, name: "title", rows: 2, maxLength: 500, required: true });
+    input.addEventListener("keydown", (event) => { if (event.key === "Enter") event.preventDefault(); });
+    input.setAttribute("aria-label", format(list.dataset.textTitleFor, { name: file.name }));
+    input.dataset.index = String(index);
+    input.dataset.test = "file-title-input";
+    input.value = titleFromFileName(file.name);
+    input.dataset.prefill = input.value;
+    row.append(label, input, el("span", "file-title__source"));
+    setSource(row, input, "name", texts);
+    input.addEventListener("input", () => setSource(row, input, "typed", texts));
+    list.append(row);
+    pdfTitle(file).then((raw) => {
+      const title = sensibleTitle(raw);
+      if (round !== titleRound || !title || input.dataset.source !== "name") return;  // never over what was typed
+      input.value = title;
+      input.dataset.prefill = title;
+      setSource(row, input, "pdf", texts);
+    }).catch(() => {}).finally(() => { if (round === titleRound) row.dataset.read = "true"; });
+  });
+}
+
+// The readers' list matters only for confidential documents; a document of a confidential agenda item
+// cannot be public (the server says so too; here it is simply not offered).
 // The big "choose files" area: shows what was chosen, and takes files dropped on it (desktop).
 function wirePicker(form) {
   const fileInput = form.querySelector("input[type=file]");
@@ -191,7 +244,6 @@ function wireChoices(form) {
   const item = form.querySelector("select[name=agenda_item_id]");
   const readers = form.querySelector("[data-readers]");
   const sync = () => {
-    syncTitle(form);
     if (readers && access) readers.hidden = access.value !== "confidential";
     if (access && item) {
       const confidentialItem = item.selectedOptions[0]?.dataset.confidential === "true";
@@ -201,7 +253,7 @@ function wireChoices(form) {
     }
   };
   form.addEventListener("change", sync);
-  fileInput.addEventListener("change", sync);
+  fileInput.addEventListener("change", () => renderTitles(form));
   sync();
 }
 

@@ -135,7 +135,7 @@ def test_member_reads_offline_and_the_offline_note_reaches_the_server_once(table
     form = office.locator("#upload-form")
     form.locator("input[type=file][name=file][multiple]").set_input_files(str(REPORT))
     expect(form.locator("[data-filepick-chosen]")).to_have_text(REPORT.name)
-    form.locator("input[name=title]").fill("Báo cáo tình hình kinh tế - xã hội năm 2026")
+    form.locator("[data-test=file-title-input]").fill("Báo cáo tình hình kinh tế - xã hội năm 2026")
     form.locator("select[name=agenda_item_id]").select_option(label=f"2. {ITEMS[1]}")
     expect(form.locator("select[name=access] option")).to_have_text(
         ["Công khai", "Chỉ thành phần dự họp", "Mật (chỉ người được chỉ định)"])
@@ -259,7 +259,7 @@ def test_refused_uploads_show_the_server_message(tablet, live_server):
     office.on("response", lambda r: answers.append(r) if r.request.method == "POST" else None)
     office.locator("#upload-form input[name=file]").set_input_files(
         [str(SAMPLES / "not-a-pdf.pdf"), str(SAMPLES / "encrypted-password.pdf")])
-    expect(office.locator("[data-test=upload-form] input[name=title]")).to_be_disabled()  # several files
+    expect(office.locator("[data-test=upload-form] [data-test=file-title-input]")).to_have_count(2)  # one each
     office.locator("#upload-submit").click()
     failed = office.locator("li.upload-failed")
     expect(failed).to_have_count(2)  # one request each

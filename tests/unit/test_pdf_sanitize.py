@@ -62,7 +62,7 @@ def test_a_next_array_holding_only_a_goto_is_kept_as_it_was(tmp_path):
     pdf.Root.OpenAction.Next = pikepdf.Array([pdf.Root.OpenAction.Next[0]])
     out = io.BytesIO()
     pdf.save(out)
-    assert _clean(tmp_path, out.getvalue()) == ({"pages": 1, "removed": [], "cleaned": False}, None)
+    assert _clean(tmp_path, out.getvalue()) == ({"pages": 1, "removed": [], "cleaned": False, "title": None}, None)
 
 
 @pytest.mark.parametrize("name", sorted(EXHAUSTING))

@@ -124,7 +124,7 @@ async function loadDocuments() {
   try {
     const answer = await api("GET", `/meetings/${data.meeting_id}/documents`);
     const chosen = select.value;
-    const usable = answer.items.filter((d) => d.access !== "confidential");
+    const usable = answer.items.filter((d) => d.access !== "confidential" && !d.withdrawn);
     select.replaceChildren(...usable.map((d) => el("option", { value: String(d.id), dataset: { pages: String(d.version?.page_count || 1) }, text: d.title })));
     if (!usable.length) select.append(el("option", { value: "", text: t("noDocuments") }));
     if (chosen) select.value = chosen;
@@ -220,6 +220,8 @@ function applyEvent(name, payload) {
       break;
     case "document.published":
     case "document.version":
+    case "document.updated":
+    case "document.withdrawn":
       loadDocuments();
       break;
     default:
