@@ -21,7 +21,7 @@ def minutes_json(actor, record) -> dict:
             "next_signer": minutes_signing.next_signer_role(record),
             "may_edit": may(actor, "minutes.manage", record.meeting),
             "may_return": may(actor, "minutes.return", record.meeting) and record.status != "signed",
-            "empty_sections": minutes_signing.empty_sections(actor, record),
+            "empty_sections": minutes_signing.empty_sections(record),
             "returned": _returned_json(record),
             "signatures": [{"role": s.role, "signer": s.signer_name, "signed_at": s.signed_at.isoformat(),
                             "sha256": s.sha256, "certificate": s.certificate_subject} for s in current.signatures],

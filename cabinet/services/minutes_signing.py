@@ -23,10 +23,10 @@ from ..models import SIGNER_ROLES, Meeting, Minutes, MinutesSignature, User
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
-from . import agenda
 from . import validation as v
 from .errors import Conflict, NotAllowed, Unavailable
 from .minutes import announce, lock_minutes, render_pdf
+from .minutes_record import agenda_of
 from .permissions import meeting_role, require
 
 log = logging.getLogger(__name__)
@@ -56,18 +56,14 @@ def _has_words(value) -> bool:
     return bool(html.unescape(re.sub(r"<[^>]+>", " ", value or "")).strip())
 
 
-def empty_sections(actor: User, minutes: Minutes) -> list[dict]:
+def empty_sections(minutes: Minutes) -> list[dict]:
     """The parts of the current revision with nothing written in them, in the order of the text: the
-    opening, each agenda item's conclusion (with its number as `actor` sees the agenda, and its title),
-    the closing. The one rule both the page's warning and the sign route's refusal use."""
+    opening, each agenda item's conclusion (numbered as the minutes number it), the closing. The one rule
+    both the page's warning and the sign route's refusal use."""
     content = minutes.current.content
-    numbers = {str(node.item.id): node.number for top in agenda.agenda_tree(actor, minutes.meeting)
-               for node in (top, *top.children)}
     empty = [] if _has_words(content.get("opening")) else [{"section": "opening"}]
-    for position, item in enumerate(content["items"], start=1):
-        if not _has_words(item.get("conclusion")):
-            empty.append({"section": "conclusion", "item_id": item["item_id"],
-                          "number": numbers.get(str(item["item_id"]), str(position)), "title": item["title"]})
+    empty += [{"section": "conclusion", "item_id": item["item_id"], "number": item["number"], "title": item["title"]}
+              for item in agenda_of(content) if not _has_words(item["conclusion"])]
     if not _has_words(content.get("closing")):
         empty.append({"section": "closing"})
     return empty
@@ -95,7 +91,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase, *, confirm_empty=Fal
         raise NotAllowed(_l("The secretary signs first, then the chair.") if role == "secretary"
                          else _l("The secretary has signed; only the chair signs now."), code="not_your_turn")
     p12 = certificates.signing_file(actor, passphrase)  # no certificate, no passphrase: said first
-    empty = empty_sections(actor, minutes)
+    empty = empty_sections(minutes)
     if empty and not v.boolean(confirm_empty, "confirm_empty"):
         raise Conflict(_l("Nothing is written in: %(sections)s. Confirm that the minutes are signed so.",
                           sections="; ".join(section_label(e) for e in empty)),

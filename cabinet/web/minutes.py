@@ -132,7 +132,7 @@ def minutes_page(meeting_id):
         next_signer=next_signer, next_signer_label=ROLE_LABELS.get(next_signer) if next_signer else None,
         may_sign=may_sign, may_return=may(user, "minutes.return", meeting) and record.status != "signed",
         empty_sections=[minutes_signing.section_label(e)
-                        for e in minutes_signing.empty_sections(user, record)] if may_sign else [],
+                        for e in minutes_signing.empty_sections(record)] if may_sign else [],
         returned=minutes.returned_note(record) if manage or may(user, "minutes.sign", meeting) else None)
 
 

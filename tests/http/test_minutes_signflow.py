@@ -137,6 +137,6 @@ def test_the_minutes_page_puts_signing_at_the_top_with_the_empty_parts(held, app
         "opening": "<p>Khai mạc.</p>", "closing": "<p>Bế mạc.</p>",
         "conclusions": {str(i["item_id"]): "<p>Thống nhất.</p>" for i in content["items"]}})
     db.session.commit()
-    assert minutes_signing.empty_sections(held["secretary"], held["minutes"]) == []
+    assert minutes_signing.empty_sections(held["minutes"]) == []
     page = _page(app, held["secretary"], url)
     assert 'data-test="empty-section"' not in page and 'data-test="empty-count"' not in page

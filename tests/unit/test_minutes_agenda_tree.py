@@ -190,3 +190,6 @@ def test_minutes_drafted_during_the_session_take_the_record_as_it_closed(make):
     assert [i["number"] for i in content["record"]["items"]] == ["1", "1.1", "2"]
     assert content["items"][0]["conclusion"] == "<p>Đã thống nhất.</p>"
     assert content["record"]["meeting"]["closed_at"] and content["record"]["session"][-1]["kind"] == "closed"
+    from cabinet.services.minutes_signing import empty_sections
+    assert [(e["section"], e.get("number")) for e in empty_sections(record)] == [
+        ("opening", None), ("conclusion", "1.1"), ("conclusion", "2"), ("closing", None)], "in the text's order"

@@ -34,7 +34,7 @@ def _items(drafted):
 def test_an_untouched_draft_names_its_empty_parts_and_is_signed_only_when_confirmed(drafted):
     record, secretary = drafted["minutes"], drafted["secretary"]
     (first, first_title), (second, second_title) = _items(drafted)
-    assert minutes_signing.empty_sections(secretary, record) == [
+    assert minutes_signing.empty_sections(record) == [
         {"section": "opening"},
         {"section": "conclusion", "item_id": int(first), "number": "1", "title": first_title},
         {"section": "conclusion", "item_id": int(second), "number": "2", "title": second_title},
@@ -52,7 +52,7 @@ def test_an_untouched_draft_names_its_empty_parts_and_is_signed_only_when_confir
     minutes.edit_minutes(secretary, record, {"opening": "<p><br></p>", "closing": "<p>Bế mạc lúc 11 giờ.</p>",
                                              "conclusions": {first: "<p>Thông qua chương trình.</p>"}})
     db.session.commit()
-    assert minutes_signing.empty_sections(secretary, record) == [
+    assert minutes_signing.empty_sections(record) == [
         {"section": "opening"},
         {"section": "conclusion", "item_id": int(second), "number": "2", "title": second_title}]
     with pytest.raises(Conflict):
@@ -68,7 +68,7 @@ def test_written_minutes_are_signed_without_a_confirmation(drafted):
     minutes.edit_minutes(secretary, record, {"opening": "<p>Khai mạc.</p>", "closing": "<p>Bế mạc.</p>",
                                              "conclusions": {k: "<p>Thống nhất.</p>" for k, _ in _items(drafted)}})
     db.session.commit()
-    assert minutes_signing.empty_sections(secretary, record) == []
+    assert minutes_signing.empty_sections(record) == []
     minutes_signing.sign_minutes(secretary, record, PASS["secretary"])
     minutes_signing.sign_minutes(drafted["chair"], record, PASS["chair"])
     db.session.commit()
