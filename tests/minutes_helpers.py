@@ -1,11 +1,12 @@
 """A meeting that has been held, for the minutes tests: attendance (one absent with a reason), a question
 from the floor, a named poll decided by the majority of all members."""
 from cabinet.extensions import db
-from cabinet.services import live, polls, speakers
+from cabinet.services import live, meetings, polls, speakers
 
 
-def held_session(make) -> dict:
-    """A meeting that has been held: attendance (one absent with a reason), a question, a named poll."""
+def held_session(make, close: bool = True) -> dict:
+    """A meeting that has been held: attendance (one absent with a reason), a question, a named poll; then
+    closed, unless `close` is false (the session still sitting)."""
     secretariat = make.user("secretariat", full_name="Lê Thị Văn Phòng")
     chair = make.user("member", full_name="Nguyễn Văn Chủ Tọa")
     secretary = make.user("member", full_name="Trần Thị Thư Ký")
@@ -30,5 +31,8 @@ def held_session(make) -> dict:
         db.session.commit()
     polls.close_poll(chair, poll)
     db.session.commit()
+    if close:
+        meetings.move_status(secretariat, meeting, "close")
+        db.session.commit()
     return {"meeting": meeting, "secretariat": secretariat, "chair": chair, "secretary": secretary,
             "members": members, "poll": poll}

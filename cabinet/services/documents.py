@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..config import DEFAULT_TIMEZONE
 from ..extensions import db
 from ..models import (DOCUMENT_ACCESS, Document, DocumentRead, DocumentReader, DocumentVersion, Meeting,
-                      StampedCopy, User)
+                      LiveState, StampedCopy, User)
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, reader_pool, run_pdf_worker
 from ..pdf.titles import document_title
@@ -32,7 +32,7 @@ from . import audit
 from . import validation as v
 from .errors import BadInput, Conflict, Invalid, NotFound, TooLarge, Unavailable, UnsupportedMedia
 from .meetings import ensure_editable
-from .permissions import may, require
+from .permissions import may, require, under_confidential
 
 log = logging.getLogger(__name__)
 PDF_MAGIC = b"%PDF-"
@@ -162,7 +162,7 @@ def _agenda_item(meeting: Meeting, item_id, access: str):
     if item is None:
         raise Invalid(_l("The agenda item is not on this meeting's agenda."), code="unknown_item",
                       field="agenda_item_id")
-    if item.confidential and access == "public":
+    if access == "public" and under_confidential(meeting, item.id):
         raise Invalid(_l("A document on a confidential agenda item cannot be public."),
                       code="public_on_confidential_item", field="access")
     return item
@@ -321,10 +321,20 @@ def withdraw_document(actor: User, document: Document) -> Document:
         return document
     _announce(document, "document.withdrawn", {"document_id": document.id})  # to those who could read it
     document.withdrawn_at, document.withdrawn_by_id = utcnow(), actor.id
+    _stop_presenting(document)
     db.session.flush()
     audit.record(db.session, "document.withdraw", actor=actor, obj=document,
                  details={"version": document.current_version.number})
     return document
+
+
+def _stop_presenting(document: Document) -> None:
+    """A withdrawn document the room was following stops being presented: the tablets stay on the current
+    item, as when the chair moves (agenda.current clears what was presented)."""
+    state = db.session.get(LiveState, document.meeting_id)
+    if state is not None and state.presenting_document_id == document.id:
+        state.presenting_document_id, state.presenting_page = None, None
+        publish(db.session, document.meeting, "agenda.current", {"item_id": state.current_item_id})
 
 
 def restore_document(actor: User, document: Document) -> Document:

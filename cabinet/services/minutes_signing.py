@@ -42,7 +42,7 @@ def next_signer_role(minutes: Minutes) -> str | None:
 def awaiting_signature(actor: User, meetings: list[Meeting]) -> set[int]:
     """Ids of those of `meetings` whose minutes wait for `actor`'s signature now: their role in the meeting
     is the next signer's. One query for all of them (the meeting list asks for every card)."""
-    roles = {m.id: meeting_role(actor, m) for m in meetings}
+    roles = {m.id: meeting_role(actor, m) for m in meetings if m.status == "closed"}  # signed after the close
     ids = [meeting_id for meeting_id, role in roles.items() if role in SIGNER_ROLES]
     if not ids:
         return set()
@@ -52,8 +52,9 @@ def awaiting_signature(actor: User, meetings: list[Meeting]) -> set[int]:
 
 
 def _has_words(value) -> bool:
-    """Whether sanitised rich text says anything: tags, entities and spaces alone do not count."""
-    return bool(html.unescape(re.sub(r"<[^>]+>", " ", value or "")).strip())
+    """Whether sanitised rich text says anything: tags, entities, spaces and invisible characters (a
+    zero-width space pasted from a word processor) alone do not count."""
+    return bool(v.visible(html.unescape(re.sub(r"<[^>]+>", " ", value or ""))).strip())
 
 
 def empty_sections(minutes: Minutes) -> list[dict]:
@@ -80,8 +81,9 @@ def section_label(entry: dict) -> str:
 
 def sign_minutes(actor: User, minutes: Minutes, passphrase, *, confirm_empty=False) -> MinutesSignature:
     """Sign the current revision as its next signer. Refused: someone else's turn, already signed by
-    both, empty sections not confirmed (409 empty_sections, listing them), wrong passphrase, an expired
-    certificate — and then nothing is written."""
+    both, the session not closed yet (what it records would miss the close and any later vote; closing
+    draws a draft's record again, not a signed one's), empty sections not confirmed (409 empty_sections,
+    listing them), wrong passphrase, an expired certificate — and then nothing is written."""
     from . import certificates
     require(actor, "minutes.sign", minutes.meeting)
     role = next_signer_role(minutes)
@@ -90,6 +92,9 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase, *, confirm_empty=Fal
     if meeting_role(actor, minutes.meeting) != role:
         raise NotAllowed(_l("The secretary signs first, then the chair.") if role == "secretary"
                          else _l("The secretary has signed; only the chair signs now."), code="not_your_turn")
+    if minutes.meeting.status != "closed":
+        raise Conflict(_l("The minutes are signed once the session is closed: until then its record is not "
+                          "complete."), code="session_not_closed")
     p12 = certificates.signing_file(actor, passphrase)  # no certificate, no passphrase: said first
     empty = empty_sections(minutes)
     if empty and not v.boolean(confirm_empty, "confirm_empty"):

@@ -76,13 +76,18 @@ def sees_confidential(user, meeting: Meeting) -> bool:
 def _may_view_item(user, meeting: Meeting, item_id: int | None) -> bool:
     """An agenda item (and what hangs under it: sub-items, polls) is hidden where it or its parent is
     confidential and the user does not see confidential items."""
+    return sees_confidential(user, meeting) or not under_confidential(meeting, item_id)
+
+
+def under_confidential(meeting: Meeting, item_id: int | None) -> bool:
+    """Whether the item, or the item it is a sub-item of, is confidential."""
     items = {i.id: i for i in meeting.items}
     item = items.get(item_id)
     while item is not None:
-        if item.confidential and not sees_confidential(user, meeting):
-            return False
+        if item.confidential:
+            return True
         item = items.get(item.parent_id)
-    return True
+    return False
 
 
 def _may_read_document(user, document: Document) -> bool:
@@ -95,9 +100,8 @@ def _may_read_document(user, document: Document) -> bool:
     if document.withdrawn_at is not None:
         return False
     role = meeting_role(user, meeting)
-    item = document.agenda_item
-    if item is not None and item.confidential and role == "guest":
-        return False  # guests do not see confidential items, nor what is attached to them
+    if document.agenda_item_id is not None and not _may_view_item(user, meeting, document.agenda_item_id):
+        return False  # guests do not see confidential items (or sub-items of one), nor what is attached to them
     if document.access == "public":
         return True
     if document.access == "participants":

@@ -1,6 +1,7 @@
 """Checks on plain values shared by every door (forms, API, CLI), raising Invalid with the field named."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,13 +32,21 @@ def _label(field: str):
     return FIELD_LABELS.get(field, field)
 
 
+def visible(value: str) -> str:
+    """`value` without the characters nobody sees: control characters (NUL among them, which PostgreSQL
+    refuses: a 500 once) other than tab and line breaks, and format characters — zero-width spaces, byte
+    order marks, direction overrides that make a title read backwards on every tablet and in the record."""
+    return "".join(ch for ch in value if ch in "\t\n\r" or unicodedata.category(ch) not in ("Cc", "Cf"))
+
+
 def text(value, field: str, *, max_length: int, required: bool = True) -> str:
-    """A trimmed string of bounded length; an empty one is refused when required."""
+    """A trimmed string of bounded length, without invisible characters; an empty one is refused when
+    required."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise Invalid(_l("“%(field)s” must be text.", field=_label(field)), code="invalid_type", field=field)
-    value = value.strip()
+    value = visible(value).strip()
     if required and not value:
         raise Invalid(_l("“%(field)s” must not be empty.", field=_label(field)), code="required", field=field)
     if len(value) > max_length:

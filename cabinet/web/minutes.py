@@ -118,7 +118,8 @@ def minutes_page(meeting_id):
     editable = manage and record.status == "draft"
     next_signer = minutes_signing.next_signer_role(record)
     my_role = meeting_role(user, meeting)
-    may_sign = next_signer is not None and my_role == next_signer and may(user, "minutes.sign", meeting)
+    may_sign = next_signer is not None and my_role == next_signer and may(user, "minutes.sign", meeting) \
+        and meeting.status == "closed"  # signed once the session is closed (minutes_signing.sign_minutes)
     attendance = content["record"]["attendance"]
     return render_template(
         "minutes/page.html", meeting=meeting, record=record, revision=revision, content=content,

@@ -170,3 +170,26 @@ def test_three_files_titled_one_by_one_then_a_rename_and_a_withdrawal_reach_a_me
     expect(office.locator("#agenda [data-test=document][data-withdrawn=true]")).to_have_count(0, timeout=SLOW)
     expect(member.locator("#agenda [data-test=document-title]")).to_have_text([RENAMED, TYPED[2], TYPED[1]],
                                                                               timeout=SLOW)
+
+
+def test_a_member_reading_a_document_that_is_withdrawn_is_told_and_taken_back_to_the_meeting(tablet, live_server):
+    """The member has the document open in the reader when the secretariat withdraws it: the reader says
+    so and goes back to the meeting page, where the document is gone (it used to stay open, its
+    annotations failing with 404)."""
+    meeting_id = published_meeting(live_server, "Phiên họp UBND thành phố tháng 2 năm 2027",
+                                   {"chutich": "chair", "tp.taichinh": "member"}, ITEMS[:1])
+    office, _ = api_client(live_server, "vanphong")
+    with (SAMPLES / "to-trinh-do-thi-thong-minh.pdf").open("rb") as file:
+        answer = office.post(f"{live_server.url}/api/v1/meetings/{meeting_id}/documents", timeout=60,
+                             files={"file": ("to-trinh.pdf", file, "application/pdf")},
+                             data={"title": TYPED[0], "access": "participants"})
+    assert answer.status_code == 201, answer.text
+    document_id = answer.json()["id"]
+    member = tablet()
+    log_in(member, "tp.taichinh")
+    member.goto(f"/documents/{document_id}")
+    expect(member.locator("#viewer")).to_have_attribute("data-live", "online", timeout=SLOW)
+    assert office.post(f"{live_server.url}/api/v1/documents/{document_id}/withdraw", timeout=30).status_code == 200
+    expect(member.get_by_text("Văn phòng đã rút tài liệu này.", exact=False)).to_be_visible(timeout=SLOW)
+    member.wait_for_url(re.compile(rf"/meetings/{meeting_id}$"), timeout=SLOW)
+    expect(member.locator("#agenda [data-test=document-title]")).to_have_count(0)

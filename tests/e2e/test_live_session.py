@@ -43,6 +43,9 @@ class Tablet:
         self.errors: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("requestfailed", lambda request: self.failed.append(
+            f"{request.url} {request.failure} offline={self.offline}"))
+        self.failed: list[str] = []
         self.page.on("dialog", lambda dialog: dialog.accept())
         self.offline = False
         log_in(self.page, username)
@@ -119,7 +122,7 @@ def four(browser, live_server, session_meeting):
         "screen": Tablet(browser, live_server, "vanphong", LANDSCAPE),
     }
     yield tablets
-    errors = {name: t.errors for name, t in tablets.items() if t.errors}
+    errors = {name: t.errors + t.failed for name, t in tablets.items() if t.errors}
     for tablet in tablets.values():
         tablet.close()
     assert not errors, f"browser console errors: {errors}"

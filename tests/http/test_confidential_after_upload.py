@@ -20,7 +20,7 @@ LATER_TITLE = "Phương án tổ chức bộ máy (mật)"
 def _made_confidential_later(make, api, *, title=SECRET_TITLE, name=SECRET_FILE, renamed_to=None):
     """Uploaded open to the participants (renamed meanwhile, if `renamed_to`), then made confidential with
     the chair its only reader, and the meeting closed."""
-    session = held_session(make)
+    session = held_session(make, close=False)
     meeting, staff = session["meeting"], session["secretariat"]
     s = api.as_(staff)
     answer = upload(s, meeting.id, sample("bao-cao-kinh-te-xa-hoi-2026.pdf"), name=name,

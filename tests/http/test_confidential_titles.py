@@ -17,7 +17,7 @@ OPEN_TITLE = "Tờ trình dự toán ngân sách"
 
 @pytest.fixture()
 def held(make, api):
-    session = held_session(make)
+    session = held_session(make, close=False)
     meeting, staff = session["meeting"], session["secretariat"]
     item = meeting.items[0].id
     s = api.as_(staff)

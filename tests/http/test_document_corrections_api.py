@@ -169,3 +169,24 @@ def test_a_withdrawn_document_leaves_the_offline_list_and_the_meeting_page(app, 
     factories.login(staff, scene["staff"])
     page = staff.get(f"/meetings/{scene['meeting'].id}").get_data(as_text=True)
     assert 'data-withdrawn="true"' in page and "Tài liệu 1" in page
+
+
+def test_withdrawing_the_document_the_room_follows_stops_presenting_it(app, api, make, scene):
+    """The room was following it (presenter mode): withdrawn, it is no longer the presented document for
+    anyone, and the tablets are told as when the chair moves (agenda.current clears the presentation)."""
+    from cabinet.models import LiveState
+    from cabinet.services import live, meetings, participants
+    chair = make.user()
+    participants.add_participant(scene["staff"], scene["meeting"], chair.id, "chair")
+    meetings.move_status(scene["staff"], scene["meeting"], "start")
+    db.session.commit()
+    doc = scene["docs"][0]
+    live.present_page(scene["staff"], scene["meeting"], doc["id"], 1)
+    db.session.commit()
+    client = socketio.test_client(app, auth={"token": accounts.issue_token(scene["member"], days=1)})
+    db.session.commit()
+    assert client.emit("join", {"meeting_id": scene["meeting"].id}, callback=True)["ok"]
+    client.get_received()
+    assert api.as_(scene["staff"]).post(f"/documents/{doc['id']}/withdraw").status_code == 200
+    assert db.session.get(LiveState, scene["meeting"].id).presenting_document_id is None
+    assert [e["name"] for e in client.get_received()] == ["document.withdrawn", "agenda.current"]

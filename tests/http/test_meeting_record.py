@@ -24,7 +24,7 @@ def _group(html: str, key: str) -> str:
 
 
 def test_the_closed_meeting_page_states_attendance_and_every_result(app, make):
-    held = held_session(make)
+    held = held_session(make, close=False)
     meeting, members = held["meeting"], held["members"]
     live.check_in(held["secretariat"], meeting, user_id=members[3].id, mode="online")
     db.session.commit()

@@ -74,9 +74,9 @@ def test_verify_refuses_what_is_not_a_signed_pdf(held, api):
 
 
 def test_guests_do_not_read_the_minutes(held, api, make):
-    from cabinet.services import participants
+    from cabinet.models import Participant
     guest = make.user("member")
-    participants.add_participant(held["secretariat"], held["meeting"], guest.id, "guest")
+    db.session.add(Participant(meeting_id=held["meeting"].id, user_id=guest.id, role="guest"))  # invited earlier
     db.session.commit()
     assert api.as_(guest).get(f"/meetings/{held['meeting'].id}").status_code == 200
     assert api.as_(guest).get(f"/minutes/{held['minutes'].id}").status_code == 403

@@ -34,7 +34,7 @@ def _upload(api, user, meeting_id: int, data: bytes, access: str) -> int:
 def _installation(make, api) -> dict:
     """A council's server in use: a closed meeting with its documents, a named and a counted secret poll
     and minutes signed by secretary and chair; a live meeting with a document and an open secret poll."""
-    held = held_session(make)
+    held = held_session(make, close=False)
     meeting, chair, staff = held["meeting"], held["chair"], held["secretariat"]
     documents = {_upload(api, staff, meeting.id, sample("to-trinh-do-thi-thong-minh.pdf"), "participants"): chair,
                  _upload(api, staff, meeting.id, sample("bao-cao-kinh-te-xa-hoi-2026.pdf"), "public"): staff}

@@ -160,3 +160,10 @@ def test_awaiting_signature_is_whoever_signs_next(drafted, make):
         minutes_signing.sign_minutes(drafted[role], record, PASS[role], confirm_empty=True)
     db.session.commit()
     assert (waiting(secretary), waiting(chair), waiting(drafted["secretariat"])) == (set(), set(), set())
+
+
+def test_invisible_characters_alone_do_not_make_a_section_written():
+    from cabinet.services.minutes_signing import _has_words
+    for empty in ("<p>\u200b</p>", "<p>&#8203;</p>", "<p>&zwnj;&nbsp;</p>", "<p>\ufeff<br></p>"):
+        assert not _has_words(empty), repr(empty)
+    assert _has_words("<p>Đã thống nhất.</p>")

@@ -5,6 +5,9 @@
 // the tablet's copy) — makes the store load again: the server's list with what the outbox still has to
 // send laid over it, so nothing drawn here is lost.
 //
+// The document itself withdrawn, renamed or given a new version (`document.*` naming it) goes to
+// `onDocument(name)`.
+//
 // The same connection carries the meeting's votes to the vote banner (`also`: {applyState, applyEvent}),
 // so that a member reading a document sees a vote open.
 
@@ -12,7 +15,8 @@ import { LiveConnection } from "../live/connection.js";
 
 const SETTLE_MS = 300;  // a burst of changes (a shared note edited, moved, recoloured) loads once
 
-export function followAnnotations({ meetingId, documentId, reload, onStatus, loadedOffline, also = null }) {
+export function followAnnotations({ meetingId, documentId, reload, onStatus, loadedOffline, also = null,
+  onDocument = null }) {
   let timer = 0;
   const soon = () => {
     window.clearTimeout(timer);
@@ -28,6 +32,7 @@ export function followAnnotations({ meetingId, documentId, reload, onStatus, loa
     onEvent: (name, payload) => {
       also?.applyEvent(name, payload);
       if (name === "annotation.shared" && ours(payload)) soon();
+      if (name.startsWith("document.") && ours(payload)) onDocument?.(name);
     },
   });
   also?.attach(connection);

@@ -416,6 +416,18 @@ function showMessage(text) {
 
 // --- start ----------------------------------------------------------------------------------------
 
+/** The secretariat withdrew, renamed or replaced this document: a withdrawn one is closed (the meeting page,
+ * where the tablet's kept copy is dropped), a changed one is opened again as it is now. */
+function documentChanged(name) {
+  const meetingUrl = document.querySelector("[data-test=back-to-meeting]").href;
+  if (name === "document.withdrawn") {
+    showMessage(t("withdrawn"));
+    window.setTimeout(() => window.location.assign(meetingUrl), 4000);
+  } else if (name === "document.updated" || name === "document.version") {
+    window.location.reload();
+  }
+}
+
 /** Annotations changed elsewhere: load the list again (a failure keeps what is shown). */
 async function reloadAnnotations() {
   try {
@@ -444,6 +456,7 @@ async function start() {
       loadedOffline: store.offline || !navigator.onLine,  // (the list may have come from the tablet's copy)
       onStatus: (status) => { root.dataset.live = status; },
       also: voteBanner,
+      onDocument: documentChanged,
     });
   }).catch((error) => {
     saveStatus.show("blocked", t("blocked", { message: error.message }));
