@@ -135,7 +135,9 @@ def test_member_reads_offline_and_the_offline_note_reaches_the_server_once(table
     form = office.locator("#upload-form")
     form.locator("input[type=file][name=file][multiple]").set_input_files(str(REPORT))
     expect(form.locator("[data-filepick-chosen]")).to_have_text(REPORT.name)
-    form.locator("[data-test=file-title-input]").fill("Báo cáo tình hình kinh tế - xã hội năm 2026")
+    title = form.locator("[data-test=file-title-input]")  # appears once the file's own title is read (PDF.js)
+    expect(title).to_be_visible(timeout=60_000)
+    title.fill("Báo cáo tình hình kinh tế - xã hội năm 2026")
     form.locator("select[name=agenda_item_id]").select_option(label=f"2. {ITEMS[1]}")
     expect(form.locator("select[name=access] option")).to_have_text(
         ["Công khai", "Chỉ thành phần dự họp", "Mật (chỉ người được chỉ định)"])

@@ -56,7 +56,8 @@ def secretary(live_server):
 
 @pytest.fixture()
 def held_meeting(live_server, secretary):
-    """Published, started, the chair and the member checked in, a named poll on item 2 voted and closed."""
+    """Published, started, the chair and the member checked in, a named poll on item 2 voted and closed; the
+    session closed."""
     url = f"{live_server.url}/api/v1"
     staff, _ = api_client(live_server, "vanphong")
     starts = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
@@ -86,6 +87,7 @@ def held_meeting(live_server, secretary):
     for person in (chair, member):
         person.post(f"{url}/polls/{poll_id}/ballots", json={"option": "Tán thành"}, timeout=10).raise_for_status()
     chair.post(f"{url}/polls/{poll_id}/close", timeout=10).raise_for_status()
+    staff.post(f"{url}/meetings/{meeting_id}/close", timeout=10).raise_for_status()  # minutes are signed after it
     return {"id": meeting_id, "items": items}
 
 
