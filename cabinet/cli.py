@@ -107,6 +107,8 @@ def serve(host, port, max_connections):
     socketio.start_background_task(index_texts_in_background, app)  # words a stopped server left pending
     socketio.start_background_task(checkpoint_daily, app)
     socketio.start_background_task(sweep_forever, app)  # sockets whose token expired while open
+    from .services.mail import send_forever
+    socketio.start_background_task(send_forever, app)  # the e-mail outbox
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     serve_eventlet(app, host, port, max_connections)
 

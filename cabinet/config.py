@@ -50,7 +50,7 @@ def _origins(env) -> tuple[str, ...]:
 
 # Settings that carry a secret: each may instead name a file that holds it (NAME_FILE), the systemd
 # credentials and Docker secrets convention, so the secret is not in the environment (`ps e`, /proc).
-SECRET_SETTINGS = ("CABINET_SECRET_KEY", "CABINET_DATABASE_URL", "CABINET_REDIS_URL")
+SECRET_SETTINGS = ("CABINET_SECRET_KEY", "CABINET_DATABASE_URL", "CABINET_REDIS_URL", "CABINET_SMTP_URL")
 
 
 def _env_or_file(env, name: str) -> str | None:
@@ -153,6 +153,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The issuing body printed on minutes of meetings that belong to no body.
         "ORGANISATION": env.get("CABINET_ORGANISATION", "Hội đồng nhân dân thành phố Thanh Hóa"),
         "ORGANISATION_PLACE": env.get("CABINET_ORGANISATION_PLACE", "Thanh Hóa"),
+        # E-mail (services/mail.py): nothing is queued or sent while SMTP_URL is unset.
+        "SMTP_URL": _env_or_file(env, "CABINET_SMTP_URL") or None,
+        "MAIL_FROM": env.get("CABINET_MAIL_FROM", "Cabinet <no-reply@localhost>"),
+        # The address people open, for links in e-mails and calendar entries.
+        "BASE_URL": env.get("CABINET_BASE_URL", "http://localhost:5000").rstrip("/"),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)

@@ -20,3 +20,4 @@ __all__ = [
     "MEETING_STATUSES", "Meeting", "Participant", "RSVP_STATES", "User", "UserRole", "VOTING_ROLES",
     "ARCHIVE_KINDS", "ArchiveEntry", "AuditEntry", "MINUTES_STATUSES", "Minutes", "MinutesRevision", "MinutesSignature", "SIGNER_ROLES",
 ]
+from .mail import MAIL_STATUSES, OutgoingMail

@@ -8,6 +8,7 @@ from icalendar import Calendar, Event
 from ..models import Meeting, User
 from ..models.types import utcnow
 from .agenda import agenda_tree
+from .permissions import under_confidential
 
 DEFAULT_LENGTH = timedelta(hours=2)
 ICS_MIMETYPE = "text/calendar"
@@ -17,9 +18,11 @@ def ics_filename(meeting: Meeting) -> str:
     return f"cabinet-meeting-{meeting.id}.ics"
 
 
-def meeting_ics(actor: User, meeting: Meeting, *, host: str, url: str) -> bytes:
-    """The invitation as `actor` may read it (confidential items stay out of a guest's calendar)."""
-    agenda_lines = [f"{node.number}. {node.item.title}" for node in agenda_tree(actor, meeting)]
+def meeting_ics(actor: User, meeting: Meeting, *, host: str, url: str, for_mail: bool = False) -> bytes:
+    """The invitation as `actor` may read it (confidential items stay out of a guest's calendar, and out of
+    every e-mailed one: mail leaves the system)."""
+    agenda_lines = [f"{node.number}. {node.item.title}" for top in agenda_tree(actor, meeting)
+                    for node in (top, *top.children) if not (for_mail and under_confidential(meeting, node.item.id))]
     calendar = Calendar()
     calendar.add("prodid", "-//Cabinet//Paperless meetings//VI")
     calendar.add("version", "2.0")

@@ -99,6 +99,9 @@ def update_meeting(actor: User, meeting: Meeting, data: dict) -> Meeting:
     with db.session.no_autoflush:
         _apply_fields(meeting, data, creating=False)
     db.session.flush()
+    if {"starts_at", "ends_at", "location"} & set(data):
+        from .notifications import meeting_published
+        meeting_published(meeting)  # a change of time or place goes to the invited again
     return meeting
 
 
@@ -138,6 +141,9 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
         db.session.add(SessionEvent(meeting_id=meeting.id, actor_id=actor.id, at=utcnow(),
                                     kind="resumed" if resumed else SESSION_EVENT_OF[action]))
     meeting.status = target
+    if action == "publish":
+        from .notifications import meeting_published
+        meeting_published(meeting)
     if action == "start" and meeting.quorum_ratio is None:
         meeting.quorum_ratio = rules.quorum_ratio(meeting)  # as the room sat: later edits of the body leave it
     publish(db.session, meeting, "meeting.status", {"status": target})

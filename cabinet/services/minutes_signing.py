@@ -132,6 +132,9 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase, *, confirm_empty=Fal
                        code="changed_while_signing")
     log.info("minutes %s revision %s signed by %s as %s", minutes.id, revision.number, actor.id, role)
     announce(minutes)
+    if minutes.status == "signing":
+        from .notifications import minutes_await_signature
+        minutes_await_signature(minutes, next_signer_role(minutes))
     return row
 
 

@@ -1,0 +1,155 @@
+"""E-mail through a durable outbox. A message is a row written in the transaction of the change that
+caused it (`queue`), so a rolled-back change sends nothing and a restart loses nothing; a background
+sender (`send_due`, looped by `send_forever` under `cabinet serve`) claims due rows one by one, sends them
+and marks them sent — a row is claimed by one sender only, so two processes never send it twice. A
+failure is retried with backoff (1, 2, 4 … minutes, at most 6 h apart), and after MAX_ATTEMPTS the row
+stays `failed` with its last error for the operator. Nothing is queued while CABINET_SMTP_URL is unset.
+
+The SMTP conversation runs in the sender's own task: under eventlet its socket waits are green (the event
+loop serves the tablets meanwhile), in the threading mode it is a thread of its own — never a request's.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from ..extensions import db
+from ..models import OutgoingMail, User
+from ..models.types import utcnow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+CLAIM_EXPIRES = timedelta(minutes=10)  # a sender that died mid-send: its rows are due again after this
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("SMTP_URL"))
+
+
+def queue(user: User, key: str, subject: str, text: str, html: str = "",
+          attachments: tuple[dict, ...] = ()) -> OutgoingMail | None:
+    """Add a message for `user` to the outbox in the current transaction (sent after it commits, by the
+    sender). None when e-mail is off, the user has no address or is disabled, or `key` was queued before."""
+    if not enabled() or not user.email or not user.is_active:
+        return None
+    if db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.key == key)) is not None:
+        return None
+    message = OutgoingMail(key=key[:200], user_id=user.id, to_address=user.email, subject=subject[:300],
+                           text=text, html=html, attachments=list(attachments), status="pending",
+                           attempts=0, next_attempt_at=utcnow(), last_error="")
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def send_due(limit: int = 50) -> int:
+    """Send the messages that are due, each claimed first (committed) so no other sender takes it; returns
+    how many were sent. Call in an app context, outside any request's transaction."""
+    now = utcnow()
+    due = db.session.scalars(select(OutgoingMail.id).where(
+        or_(OutgoingMail.status == "pending",
+            (OutgoingMail.status == "sending") & (OutgoingMail.claimed_at < now - CLAIM_EXPIRES)),
+        OutgoingMail.next_attempt_at <= now).order_by(OutgoingMail.next_attempt_at, OutgoingMail.id)
+        .limit(limit)).all()
+    db.session.rollback()
+    sent = 0
+    for message_id in due:
+        if not _claim(message_id):
+            continue  # another sender took it
+        message = db.session.get(OutgoingMail, message_id)
+        try:
+            deliver(message)
+        except (OSError, smtplib.SMTPException) as error:
+            _failed(message, error)
+        else:
+            message.status, message.sent_at, message.last_error = "sent", utcnow(), ""
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def _claim(message_id: int) -> bool:
+    now = utcnow()
+    claimed = db.session.execute(update(OutgoingMail).where(
+        OutgoingMail.id == message_id,
+        or_(OutgoingMail.status == "pending",
+            (OutgoingMail.status == "sending") & (OutgoingMail.claimed_at < now - CLAIM_EXPIRES)))
+        .values(status="sending", claimed_at=now).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _failed(message: OutgoingMail, error: Exception) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:1000]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = "failed"
+        log.error("mail %s to %s failed for good: %s", message.key, message.to_address, message.last_error)
+        return
+    message.status = "pending"
+    message.next_attempt_at = utcnow() + backoff(message.attempts)
+    log.warning("mail %s to %s not sent (attempt %d): %s", message.key, message.to_address, message.attempts,
+                message.last_error)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def as_email(message: OutgoingMail) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(idstring=f"cabinet-{message.id}")
+    email.set_content(message.text)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:  # text only ("text/calendar; method=PUBLISH"), sent as UTF-8
+        kind, *params = [part.strip() for part in attachment["content_type"].split(";")]
+        email.add_attachment(attachment["content"], subtype=kind.split("/")[1], filename=attachment["name"],
+                             params=dict(p.split("=", 1) for p in params))
+    return email
+
+
+def deliver(message: OutgoingMail) -> None:
+    """One message through the configured server: smtp:// (STARTTLS when the server offers it), smtps://."""
+    url = urlsplit(current_app.config["SMTP_URL"])
+    secure = url.scheme == "smtps"
+    port = url.port or (465 if secure else 25)
+    context = ssl.create_default_context()
+    client = smtplib.SMTP_SSL(url.hostname, port, timeout=30, context=context) if secure \
+        else smtplib.SMTP(url.hostname, port, timeout=30)
+    with client:
+        client.ehlo()
+        if not secure and client.has_extn("starttls"):
+            client.starttls(context=context)
+            client.ehlo()
+        if url.username:
+            client.login(unquote(url.username), unquote(url.password or ""))
+        client.send_message(as_email(message))
+
+
+def send_forever(app, every: float = 15.0) -> None:
+    """The background sender of `cabinet serve`: the outbox every `every` seconds, whatever happens."""
+    from ..extensions import socketio
+    while True:
+        socketio.sleep(every)
+        with app.app_context():
+            if not enabled():
+                continue
+            try:
+                send_due()
+            except Exception:  # noqa: BLE001 — a database hiccup must not end the sender
+                log.exception("mail sender")
+                db.session.rollback()
+            finally:
+                db.session.remove()

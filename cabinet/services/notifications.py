@@ -1,0 +1,72 @@
+"""Who is told what, in one place: every area (meetings, minutes, later documents and consultations)
+calls here when something happens that waits for someone, and the rules of who hears of it — and by which
+way — live here, not in the views. Today: e-mail through the outbox (services/mail.py), in Vietnamese,
+plain text and HTML, naming no confidential content (no document titles, no confidential agenda items).
+"""
+from __future__ import annotations
+
+import hashlib
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from ..config import DEFAULT_TIMEZONE
+from ..models import VOTING_ROLES, Meeting, Minutes
+from . import mail
+from .calendar import ics_filename, meeting_ics
+
+
+def meeting_published(meeting: Meeting) -> None:
+    """Each participant is invited, the .ics attached — again when the time or place changes later (the
+    key names them), never twice for the same time and place."""
+    if meeting.status not in ("published", "live", "adjourned"):
+        return
+    arrangement = hashlib.sha256(f"{meeting.starts_at.isoformat()}|{meeting.ends_at}|{meeting.location}"
+                                 .encode()).hexdigest()[:16]
+    for participant in meeting.participants:
+        user = participant.user
+        link = f"{current_app.config['BASE_URL']}/meetings/{meeting.id}"
+        ics = meeting_ics(user, meeting, host=_host(), url=link, for_mail=True).decode("utf-8")
+        _send(user, f"invitation:{meeting.id}:{user.id}:{arrangement}", "mail/invitation",
+              subject=f"Giấy mời họp: {meeting.title}", meeting=meeting, link=link,
+              role=participant.role, voting=participant.role in VOTING_ROLES,
+              attachments=({"name": ics_filename(meeting), "content_type": "text/calendar; method=PUBLISH",
+                            "content": ics},))
+
+
+def minutes_await_signature(minutes: Minutes, role: str) -> None:
+    """The next signer of the minutes (secretary, then chair) is told they wait for them, once per revision."""
+    meeting = minutes.meeting
+    for participant in meeting.participants:
+        if participant.role != role:
+            continue
+        link = f"{current_app.config['BASE_URL']}/meetings/{meeting.id}/minutes#sign"
+        _send(participant.user, f"sign:{minutes.id}:{minutes.current.number}:{role}:{participant.user_id}",
+              "mail/minutes_to_sign", subject=f"Biên bản chờ bạn ký: {meeting.title}", meeting=meeting,
+              link=link, role=role)
+
+
+ROLE_WORDS = {"chair": "Chủ tọa", "secretary": "Thư ký", "member": "Đại biểu", "guest": "Khách mời"}
+
+
+def spoken_time(moment) -> str:
+    """"08 giờ 00, thứ Hai ngày 07/12/2026" in Vietnam's time (e-mails are Vietnamese, as the minutes)."""
+    local = moment.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
+    weekday = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"][local.weekday()]
+    return f"{local:%H} giờ {local:%M}, {weekday} ngày {local:%d/%m/%Y}"
+
+
+def _send(user, key: str, template: str, *, subject: str, attachments: tuple = (), **context) -> None:
+    if not mail.enabled():
+        return
+    meeting = context["meeting"]
+    context = {"user": user, "organisation": current_app.config["ORGANISATION"], "role_words": ROLE_WORDS,
+               "when": spoken_time(meeting.starts_at), **context}
+    # The templates alone, without the pages' context: a message is also written outside any request.
+    render = lambda suffix: current_app.jinja_env.get_template(f"{template}.{suffix}").render(**context)  # noqa: E731
+    mail.queue(user, key, subject, render("txt"), render("html"), attachments)
+
+
+def _host() -> str:
+    from urllib.parse import urlsplit
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
