@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 
 from flask import Flask
 
@@ -12,6 +13,7 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate, socket
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings (defaults < CABINET_* env < `config`), extensions, blueprints, sockets, CLI."""
+    mimetypes.add_type("application/manifest+json", ".webmanifest")  # the app installs on a tablet's home screen
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(resources.templates_dir()), static_folder=str(resources.static_dir()))
     app.config.update(build_config(app.instance_path, config))
