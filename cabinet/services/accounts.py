@@ -124,6 +124,25 @@ def update_user(actor: User, user: User, changes: dict) -> User:
     return user
 
 
+def change_own_password(actor: User, current, new, confirm, address: str | None) -> None:
+    """A member changes their own password: the current one first (a guess counts against the login
+    limits, as at the login page), then the new one twice. Every other browser, token and live connection
+    of theirs ends (the caller starts a new login for this browser)."""
+    try:
+        authenticate(actor.username, current if isinstance(current, str) else "", address)
+    except NotAuthenticated:
+        raise Invalid(_l("The current password is not right."), code="wrong_password", field="current_password")
+    new = _check_password_value(new)
+    if new != confirm:
+        raise Invalid(_l("The two new passwords are not the same."), code="password_mismatch", field="confirm")
+    if new == current:
+        raise Invalid(_l("Choose a password other than the current one."), code="same_password", field="password")
+    actor.password_hash = hash_password(new)
+    _end_sessions(actor)
+    from . import audit
+    audit.record(db.session, "user.password_change", actor=actor, obj=actor)
+
+
 def _end_sessions(user: User) -> None:
     """Invalidate every browser session (cookie ids embed session_version), every API token, and
     (after commit) every open Socket.IO connection."""

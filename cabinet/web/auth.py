@@ -4,15 +4,16 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlparse
 
-from flask import (Blueprint, current_app, make_response, redirect, render_template, request, session,
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
                    url_for)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..i18n import LANG_COOKIE
 from ..security import LOGIN_KEY
 from ..services import accounts, audit
-from ..services.errors import NotAuthenticated, TooManyAttempts
+from ..services.errors import Invalid, NotAuthenticated, TooManyAttempts
 
 log = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__)
@@ -73,6 +74,35 @@ def logout():
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
+
+
+@auth_bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; this browser stays logged in (a new login), every other one is ended."""
+    errors = {}
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        try:
+            accounts.change_own_password(user, request.form.get("current_password"), request.form.get("password"),
+                                         request.form.get("confirm"), request.remote_addr)
+            accounts.end_login(session.get(LOGIN_KEY))
+            login_id = accounts.start_login(user)
+            db.session.commit()
+            session.clear()
+            session[LOGIN_KEY] = login_id
+            session.permanent = True
+            login_user(user, remember=False)
+            flash(_("Your password was changed. Your other devices must log in again."), "success")
+            return redirect(url_for("meetings.index"))
+        except Invalid as err:
+            db.session.rollback()
+            errors[err.field] = err.message
+        except TooManyAttempts as err:
+            db.session.rollback()
+            return render_template("auth/password.html", errors={"current_password": err.message}), 429, \
+                {"Retry-After": str(err.retry_after)}
+    return render_template("auth/password.html", errors=errors), 422 if errors else 200
 
 
 @auth_bp.post("/lang/<code>")
