@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import OutgoingMail, User
@@ -40,13 +41,16 @@ def queue(user: User, key: str, subject: str, text: str, html: str = "",
     sender). None when e-mail is off, the user has no address or is disabled, or `key` was queued before."""
     if not enabled() or not user.email or not user.is_active:
         return None
-    if db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.key == key)) is not None:
+    if db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.key == key[:200])) is not None:
         return None
     message = OutgoingMail(key=key[:200], user_id=user.id, to_address=user.email, subject=subject[:300],
                            text=text, html=html, attachments=list(attachments), status="pending",
                            attempts=0, next_attempt_at=utcnow(), last_error="")
-    db.session.add(message)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same message queued meanwhile by another request: not twice
+            db.session.add(message)
+    except IntegrityError:
+        return None
     return message
 
 
