@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from ..config import DEFAULT_TIMEZONE
-from ..models import VOTING_ROLES, Meeting, Minutes
+from ..models import Meeting, Minutes
 from . import mail
 from .calendar import ics_filename, meeting_ics
 
@@ -19,17 +19,19 @@ from .calendar import ics_filename, meeting_ics
 def meeting_published(meeting: Meeting) -> None:
     """Each participant is invited, the .ics attached — again when the time or place changes later (the
     key names them), never twice for the same time and place."""
-    if meeting.status not in ("published", "live", "adjourned"):
+    if not mail.enabled() or meeting.status not in ("published", "live", "adjourned"):
         return
     arrangement = hashlib.sha256(f"{meeting.starts_at.isoformat()}|{meeting.ends_at}|{meeting.location}"
                                  .encode()).hexdigest()[:16]
     for participant in meeting.participants:
         user = participant.user
+        if not user.email:
+            continue
         link = f"{current_app.config['BASE_URL']}/meetings/{meeting.id}"
         ics = meeting_ics(user, meeting, host=_host(), url=link, for_mail=True).decode("utf-8")
         _send(user, f"invitation:{meeting.id}:{user.id}:{arrangement}", "mail/invitation",
               subject=f"Giấy mời họp: {meeting.title}", meeting=meeting, link=link,
-              role=participant.role, voting=participant.role in VOTING_ROLES,
+              role=participant.role,
               attachments=({"name": ics_filename(meeting), "content_type": "text/calendar; method=PUBLISH",
                             "content": ics},))
 
