@@ -254,6 +254,7 @@ function wireChoices(form) {
   };
   form.addEventListener("change", sync);
   fileInput.addEventListener("change", () => renderTitles(form));
+  if (fileInput.files.length) renderTitles(form);  // chosen before this script ran (a slow tablet): no "change" comes
   sync();
 }
 

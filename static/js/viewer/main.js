@@ -416,16 +416,14 @@ function showMessage(text) {
 
 // --- start ----------------------------------------------------------------------------------------
 
-/** The secretariat withdrew, renamed or replaced this document: a withdrawn one is closed (the meeting page,
- * where the tablet's kept copy is dropped), a changed one is opened again as it is now. */
+/** The secretariat withdrew this document: it is closed, with a word, for the meeting page (where the
+ * tablet's kept copy is dropped). A new version or a new title is not forced on a reader mid-page: the
+ * meeting page marks the document updated, and the next opening shows it. */
 function documentChanged(name) {
+  if (name !== "document.withdrawn") return;
+  showMessage(t("withdrawn"));
   const meetingUrl = document.querySelector("[data-test=back-to-meeting]").href;
-  if (name === "document.withdrawn") {
-    showMessage(t("withdrawn"));
-    window.setTimeout(() => window.location.assign(meetingUrl), 4000);
-  } else if (name === "document.updated" || name === "document.version") {
-    window.location.reload();
-  }
+  window.setTimeout(() => window.location.assign(meetingUrl), 4000);
 }
 
 /** Annotations changed elsewhere: load the list again (a failure keeps what is shown). */
