@@ -1,7 +1,7 @@
 """A meeting that has been held, for the minutes tests: attendance (one absent with a reason), a question
 from the floor, a named poll decided by the majority of all members."""
 from cabinet.extensions import db
-from cabinet.services import live, meetings, polls, speakers
+from cabinet.services import certificates, live, meetings, minutes, polls, speakers
 
 
 def held_session(make, close: bool = True) -> dict:
@@ -36,3 +36,16 @@ def held_session(make, close: bool = True) -> dict:
         db.session.commit()
     return {"meeting": meeting, "secretariat": secretariat, "chair": chair, "secretary": secretary,
             "members": members, "poll": poll}
+
+
+SIGNING_PASSPHRASES = {"secretary": "thu-ky-ky-so-2026", "chair": "chu-toa-ky-so-2026"}
+
+
+def drafted_minutes(make) -> dict:
+    """A held (closed) session whose secretary and chair have signing certificates, its minutes drafted."""
+    held = held_session(make)
+    for role in ("secretary", "chair"):
+        certificates.issue_demo_certificate(held[role], SIGNING_PASSPHRASES[role])
+    record = minutes.generate_minutes(held["secretary"], held["meeting"])
+    db.session.commit()
+    return {**held, "minutes": record}

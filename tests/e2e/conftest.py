@@ -108,6 +108,31 @@ def expect(locator):
     return playwright_expect(locator)
 
 
+@pytest.fixture()
+def tablet(browser, live_server, request):
+    """tablet() → a new page in its own context (768×1024, touch, Vietnamese) that accepts dialogs; any
+    console error the test module does not expect (its EXPECTED_CONSOLE, else this file's) fails the test."""
+    expected = getattr(request.module, "EXPECTED_CONSOLE", EXPECTED_CONSOLE)
+    contexts, errors = [], []
+
+    def open_tablet():
+        context = browser.new_context(viewport=PORTRAIT, has_touch=True, base_url=live_server.url,
+                                      locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" and not expected.match(message.text) else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: dialog.accept())
+        return page
+
+    yield open_tablet
+    for context in contexts:
+        context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
 def log_in(page, username: str) -> None:
     """Log in through the login page (Vietnamese) and land on "my meetings"."""
     page.goto("/login")

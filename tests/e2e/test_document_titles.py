@@ -45,28 +45,6 @@ def pdf(title: str | None) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture()
-def tablet(browser, live_server):
-    """tablet() → a page in its own context (768×1024, touch, Vietnamese) whose console is checked."""
-    contexts, errors = [], []
-
-    def open_tablet():
-        context = browser.new_context(viewport=PORTRAIT, has_touch=True, base_url=live_server.url,
-                                      locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text)
-                if m.type == "error" and not EXPECTED_CONSOLE.match(m.text) else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield open_tablet
-    for context in contexts:
-        context.close()
-    assert not errors, f"browser console errors: {errors}"
-
-
 def shoot(page, name: str) -> None:
     """The page in portrait and landscape, under test-output/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

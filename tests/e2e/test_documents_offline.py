@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from ..documents_helpers import SAMPLES
-from .conftest import PASSWORD, PORTRAIT
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -67,29 +67,6 @@ def published_meeting(server) -> dict:
 
 
 # --- browsers ---------------------------------------------------------------------------------------------
-
-@pytest.fixture()
-def tablet(browser, live_server):
-    """tablet() → a new page in its own context (768×1024, touch, Vietnamese), with its console checked."""
-    contexts, errors = [], []
-
-    def open_tablet():
-        context = browser.new_context(viewport=PORTRAIT, has_touch=True, base_url=live_server.url,
-                                      locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda message: errors.append(message.text)
-                if message.type == "error" and not EXPECTED_CONSOLE.match(message.text) else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("dialog", lambda dialog: dialog.accept())
-        return page
-
-    yield open_tablet
-    for context in contexts:
-        context.close()
-    assert not errors, f"browser console errors: {errors}"
-
 
 def log_in(page, username: str) -> None:
     page.goto("/login")

@@ -9,22 +9,17 @@ import sqlalchemy as sa
 
 from cabinet.extensions import db
 from cabinet.models import AuditEntry, MinutesSignature
-from cabinet.services import certificates, minutes, minutes_signing
+from cabinet.services import minutes, minutes_signing
 from cabinet.services.errors import Conflict, Invalid, NotAllowed
 
-from ..minutes_helpers import held_session
+from ..minutes_helpers import SIGNING_PASSPHRASES, drafted_minutes
 
-PASS = {"secretary": "thu-ky-ky-so-2026", "chair": "chu-toa-ky-so-2026"}
+PASS = SIGNING_PASSPHRASES
 
 
 @pytest.fixture()
 def drafted(make):
-    held = held_session(make)
-    for role in ("secretary", "chair"):
-        certificates.issue_demo_certificate(held[role], PASS[role])
-    record = minutes.generate_minutes(held["secretary"], held["meeting"])
-    db.session.commit()
-    return {**held, "minutes": record}
+    return drafted_minutes(make)
 
 
 def _items(drafted):

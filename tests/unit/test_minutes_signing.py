@@ -11,20 +11,15 @@ from cabinet.services import certificates, minutes, minutes_signing
 from cabinet.services.errors import Conflict, DomainError, NotAllowed
 from cabinet.services.verification import verify_file
 
-from ..minutes_helpers import held_session
+from ..minutes_helpers import SIGNING_PASSPHRASES, drafted_minutes
 from ..pyhanko_helpers import validate_all
 
-PASS = {"secretary": "thu-ky-ky-so-2026", "chair": "chu-toa-ky-so-2026"}
+PASS = SIGNING_PASSPHRASES
 
 
 @pytest.fixture()
 def drafted(make):
-    held = held_session(make)
-    for role in ("secretary", "chair"):
-        certificates.issue_demo_certificate(held[role], PASS[role])
-    record = minutes.generate_minutes(held["secretary"], held["meeting"])
-    db.session.commit()
-    return {**held, "minutes": record}
+    return drafted_minutes(make)
 
 
 def _validate_independently(pdf: bytes) -> list:
