@@ -12,6 +12,9 @@ from .users import Body, User
 
 MEETING_STATUSES = ("draft", "published", "live", "adjourned", "closed")
 MEETING_MODES = ("in_person", "online", "hybrid")
+# How the body takes its decision: in a session, or in writing (lấy ý kiến bằng văn bản — members answer a
+# consultation form between meetings; see models/consultations.py). Both have participants and documents.
+MEETING_FORMS = ("session", "written")
 MEETING_ROLES = ("chair", "secretary", "member", "guest")
 VOTING_ROLES = ("chair", "member")
 RSVP_STATES = ("pending", "attending", "declined")
@@ -29,6 +32,7 @@ class Meeting(db.Model):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     location: Mapped[str] = mapped_column(String(300), default="")
     mode: Mapped[str] = mapped_column(String(20), default="in_person")
+    form: Mapped[str] = mapped_column(String(20), default="session", server_default="session")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     # The meeting's event counter: every published realtime event takes the next number.
     seq: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,7 +14,9 @@ import logging
 import smtplib
 import ssl
 from datetime import timedelta
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
@@ -108,8 +110,29 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
+class _MailPolicy(EmailPolicy):
+    """The standard policy, except that a non-ASCII subject is folded by email.header.Header: Python's
+    folding (before 3.15; cpython gh-92081) puts the space between two encoded words outside them, and
+    readers drop it ("…chờ bạn ký:Dự thảo…")."""
+
+    def _fold_subject(self, name, value) -> str | None:
+        if name.lower() != "subject" or str(value).isascii():
+            return None
+        return f"{name}: {Header(str(value), 'utf-8').encode(linesep=self.linesep)}{self.linesep}"
+
+    def fold(self, name, value):
+        return self._fold_subject(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        folded = self._fold_subject(name, value)
+        return folded.encode("ascii") if folded else super().fold_binary(name, value)
+
+
+MAIL_POLICY = _MailPolicy()
+
+
 def as_email(message: OutgoingMail) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=MAIL_POLICY)
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject

@@ -34,8 +34,9 @@ def get_meeting(actor: User, meeting_id) -> Meeting:
 
 
 def list_meetings_for(actor: User) -> list[Meeting]:
-    """Every meeting the actor may see: upcoming first (soonest first), then past ones (latest first)."""
-    query = select(Meeting)
+    """Every meeting the actor may see: upcoming first (soonest first), then past ones (latest first).
+    Written consultations are listed on their own page (services/consultations.py)."""
+    query = select(Meeting).where(Meeting.form == "session")
     if not is_secretariat(actor):
         invited = select(Participant.meeting_id).where(Participant.user_id == actor.id)
         visible = (Meeting.id.in_(invited)) & (Meeting.status != "draft")

@@ -110,7 +110,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase, *, confirm_empty=Fal
     placement = {"field_name": f"Signature_{role}", "page": box[0], "box": list(box[1:]), "reason": REASONS[role],
                  "location": revision.content.get("place") or "", "signer_label": LABELS[role],
                  "tsa_url": current_app.config.get("TSA_URL") or None}
-    signed, subject = _sign_in_child(minutes, role, pdf, p12, passphrase, placement)
+    signed, subject = sign_in_child(f"minutes {minutes.id} ({role})", pdf, p12, passphrase, placement)
     digest = store().put_bytes(signed)
 
     lock_minutes(minutes)  # the revision must still be the current one and this role still unsigned
@@ -138,8 +138,7 @@ def sign_minutes(actor: User, minutes: Minutes, passphrase, *, confirm_empty=Fal
     return row
 
 
-def _sign_in_child(minutes: Minutes, role: str, pdf: bytes, p12, passphrase: str,
-                   placement: dict) -> tuple[bytes, str]:
+def sign_in_child(what: str, pdf: bytes, p12, passphrase: str, placement: dict) -> tuple[bytes, str]:
     """(signed bytes, certificate subject): pyHanko runs in the warm PDF child, never on the event loop
     every tablet waits on. Raises NotAllowed(wrong_passphrase) or Unavailable; nothing is signed then."""
     from . import certificates
@@ -155,12 +154,11 @@ def _sign_in_child(minutes: Minutes, role: str, pdf: bytes, p12, passphrase: str
         if refused == "wrong_passphrase":
             raise certificates.wrong_passphrase()
         if refused == "timestamp_failed":
-            log.warning("time-stamping authority failed while minutes %s were signed", minutes.id)
+            log.warning("time-stamping authority failed while %s was signed", what)
             raise Unavailable(_l("The time-stamping service did not answer; nothing was signed. Try again."),
                               code="timestamp_failed")
         if refused:
-            log.error("minutes %s could not take the %s signature: %s %s", minutes.id, role, refused,
-                      answer.get("detail", ""))
+            log.error("%s could not take its signature: %s %s", what, refused, answer.get("detail", ""))
             raise Unavailable(_l("The signature could not be added; nothing was signed."), code="signing_failed")
         return target.read_bytes(), answer["subject"]
 

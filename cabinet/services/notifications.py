@@ -1,5 +1,5 @@
 """Who is told what, in one place: every area (meetings, minutes, later documents and consultations)
-calls here when something happens that waits for someone, and the rules of who hears of it — and by which
+calls here when something happens that waits for someone (consultations: sent, reminders, result), and the rules of who hears of it — and by which
 way — live here, not in the views. Today: e-mail through the outbox (services/mail.py), in Vietnamese,
 plain text and HTML, naming no confidential content (no document titles, no confidential agenda items).
 """
@@ -48,6 +48,42 @@ def minutes_await_signature(minutes: Minutes, role: str) -> None:
               link=link, role=role)
 
 
+def consultation_sent(consultation) -> None:
+    """Each member consulted is asked for their answer, with the deadline."""
+    meeting = consultation.meeting
+    for participant in meeting.participants:
+        if participant.role in ("chair", "member"):
+            _consultation_mail(consultation, participant.user, f"consultation:{meeting.id}:{participant.user_id}",
+                               "mail/consultation", f"Xin ý kiến bằng văn bản: {meeting.title}")
+
+
+def consultation_reminder(consultation, waiting: list, lead: str) -> int:
+    """Those who have not answered are reminded (24 h, then 2 h before the deadline), each reminder once."""
+    queued = 0
+    for user in waiting:
+        key = f"consultation-reminder:{consultation.meeting_id}:{user.id}:{lead}"
+        queued += _consultation_mail(consultation, user, key, "mail/consultation_reminder",
+                                     f"Nhắc trả lời xin ý kiến: {consultation.meeting.title}")
+    return queued
+
+
+def consultation_result_to_sign(consultation) -> None:
+    """The chair is told that the result is drawn up and waits for their signature."""
+    for participant in consultation.meeting.participants:
+        if participant.role == "chair":
+            _consultation_mail(consultation, participant.user, f"consultation-result:{consultation.meeting_id}",
+                               "mail/consultation_result", f"Kết quả xin ý kiến chờ bạn ký: "
+                               f"{consultation.meeting.title}", path="/result")
+
+
+def _consultation_mail(consultation, user, key: str, template: str, subject: str, path: str = "") -> int:
+    if not mail.enabled():
+        return 0
+    link = f"{current_app.config['BASE_URL']}/consultations/{consultation.meeting_id}{path}"
+    return int(_send(user, key, template, subject=subject, meeting=consultation.meeting, link=link,
+                     deadline=spoken_time(consultation.deadline)) is not None)
+
+
 ROLE_WORDS = {"chair": "Chủ tọa", "secretary": "Thư ký", "member": "Đại biểu", "guest": "Khách mời"}
 
 
@@ -58,15 +94,15 @@ def spoken_time(moment) -> str:
     return f"{local:%H} giờ {local:%M}, {weekday} ngày {local:%d/%m/%Y}"
 
 
-def _send(user, key: str, template: str, *, subject: str, attachments: tuple = (), **context) -> None:
+def _send(user, key: str, template: str, *, subject: str, attachments: tuple = (), **context):
     if not mail.enabled():
-        return
+        return None
     meeting = context["meeting"]
     context = {"user": user, "organisation": current_app.config["ORGANISATION"], "role_words": ROLE_WORDS,
                "when": spoken_time(meeting.starts_at), **context}
     # The templates alone, without the pages' context: a message is also written outside any request.
     render = lambda suffix: current_app.jinja_env.get_template(f"{template}.{suffix}").render(**context)  # noqa: E731
-    mail.queue(user, key, subject, render("txt"), render("html"), attachments)
+    return mail.queue(user, key, subject, render("txt"), render("html"), attachments)
 
 
 def _host() -> str:

@@ -153,7 +153,23 @@ RULES: dict[str, Callable] = {
                                                                  == "closed"),
     "archive.search": lambda user, _: is_secretariat(user) or is_archivist(user),
     "audit.view": lambda user, _: is_admin(user) or is_archivist(user),
+    # Written consultation (a meeting of form "written"): the secretariat prepares and sends it, those
+    # consulted (chair and members) answer, the chair signs the result; named, so members see it too.
+    "consultation.create": lambda user, _: is_secretariat(user),
+    "consultation.manage": lambda user, obj: is_secretariat(user),
+    "consultation.answer": lambda user, obj: meeting_role(user, _meeting_of(obj)) in VOTING_ROLES,
+    "consultation.progress": lambda user, obj: is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "chair",
+    "consultation.result": lambda user, obj: _may_read_minutes(user, _meeting_of(obj)),
+    "consultation.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) == "chair",
 }
+
+# What only a session has: a written consultation is never started, attended, voted in or minuted, and
+# is prepared and sent through its own actions (which keep its deadline and questions whole).
+SESSION_ONLY = {"meeting.edit", "meeting.publish", "meeting.start", "meeting.adjourn", "meeting.close",
+                "meeting.attendance", "meeting.rsvp", "meeting.checkin", "meeting.present", "agenda.edit", "participants.manage",
+                "agenda.set_current", "speaker.request", "speaker.manage", "poll.manage", "poll.vote",
+                "minutes.view", "minutes.manage", "minutes.sign", "minutes.return", "dossier.export"}
+CONSULTATION_ONLY = {action for action in RULES if action.startswith("consultation.")} - {"consultation.create"}
 
 
 def may(user: User | None, action: str, obj=None) -> bool:
@@ -162,7 +178,10 @@ def may(user: User | None, action: str, obj=None) -> bool:
         return False
     rule = RULES[action]  # a KeyError here is a programming error, not a refusal
     if obj is not None and action != "meeting.view" and isinstance(obj, MEETING_PARTS):
-        if not _may_view_meeting(user, _meeting_of(obj)):
+        meeting = _meeting_of(obj)
+        if not _may_view_meeting(user, meeting):
+            return False
+        if action in (SESSION_ONLY if meeting.form == "written" else CONSULTATION_ONLY):
             return False
     return bool(rule(user, obj))
 

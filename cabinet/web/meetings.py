@@ -176,7 +176,10 @@ def _item_ids(tree) -> set[int]:
 
 @meetings_bp.get("/<int:meeting_id>")
 def detail(meeting_id):
-    return _render_detail(meetings.get_meeting(actor(), meeting_id))
+    meeting = meetings.get_meeting(actor(), meeting_id)
+    if meeting.form == "written":  # a document's "back to the meeting" link, an old bookmark
+        return redirect(url_for("consultations.detail", meeting_id=meeting.id))
+    return _render_detail(meeting)
 
 
 @meetings_bp.post("/<int:meeting_id>/status/<any(publish, start, adjourn, close):action>")

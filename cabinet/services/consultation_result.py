@@ -1,0 +1,167 @@
+"""The result of a written consultation: counted and frozen at the close (`compute`), laid out as a
+report in the Decree 30 layout (`render_pdf`, PDF/A in the PDF child like the minutes), signed by the
+chair (`sign_result`, pyHanko in the PDF child). Named, not secret: each member's answer is on record.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Consultation, ConsultationResponse, User
+from ..models.types import utcnow
+from ..outbox import publish
+from ..pdf.runner import WorkerFailed, warm_renderer
+from ..storage import store
+from .errors import Conflict, NotAllowed, Unavailable
+from .minutes import issuer_lines
+from .minutes_record import date_line, local, percent
+from .permissions import meeting_role, require
+
+log = logging.getLogger(__name__)
+CHOICES = (("agree", "Đồng ý"), ("disagree", "Không đồng ý"), ("other", "Ý kiến khác"))
+NOT_ANSWERED = "Không trả lời"
+
+
+def compute(consultation: Consultation) -> dict:
+    """Every question's counts (of all members consulted), the names behind each, the opinions quoted,
+    and whether it passed: a choice question passes when more than `pass_ratio` of ALL members agree."""
+    from .consultations import consulted
+    members = consulted(consultation)
+    responses = {r.user_id: r for r in db.session.scalars(select(ConsultationResponse).where(
+        ConsultationResponse.meeting_id == consultation.meeting_id))}
+    total = len(members)
+    needed = int(total * consultation.pass_ratio) + 1  # "more than half": 13 of 25, 11 of 20
+    questions = []
+    for number, question in enumerate(consultation.questions, start=1):
+        answers = []
+        for participant in members:
+            response = responses.get(participant.user_id)
+            found = next((a for a in response.answers if a.question_id == question.id), None) if response else None
+            answers.append({"user_id": participant.user_id, "name": participant.user.full_name,
+                            "choice": found.choice if found else None, "text": found.text if found else ""})
+        entry = {"question_id": question.id, "number": number, "text": question.text, "kind": question.kind,
+                 "opinions": [{"name": a["name"], "text": a["text"]} for a in answers if a["text"]],
+                 "not_answered": [a["name"] for a in answers if a["choice"] is None and not a["text"]]}
+        if question.kind == "choice":
+            entry["counts"] = {key: sum(1 for a in answers if a["choice"] == key) for key, _label in CHOICES}
+            entry["names"] = {key: [a["name"] for a in answers if a["choice"] == key] for key, _label in CHOICES}
+            entry["passed"] = entry["counts"]["agree"] >= needed
+        questions.append(entry)
+    meeting = consultation.meeting
+    chair = next((p.user.full_name for p in members if p.role == "chair"), "")
+    return {"title": meeting.title, "description": meeting.description, "deadline": consultation.deadline.isoformat(),
+            "sent_at": consultation.sent_at.isoformat() if consultation.sent_at else None,
+            "closed_at": utcnow().isoformat(), "total": total, "answered": sum(1 for p in members if p.user_id in responses),
+            "pass_ratio": consultation.pass_ratio, "needed": needed, "chair": chair,
+            "body": meeting.body.name if meeting.body else "",
+            "body_short": meeting.body.short_name if meeting.body else "",
+            "not_answered": [p.user.full_name for p in members if p.user_id not in responses],
+            "questions": questions}
+
+
+def report_view(consultation: Consultation, *, draft: bool) -> dict:
+    """What the report template places; every word and number decided here."""
+    result = consultation.result
+    issuer = (result["body"] or current_app.config["ORGANISATION"]).upper()
+    closed = local(result["closed_at"])
+    questions = []
+    for q in result["questions"]:
+        view = {"number": q["number"], "text": q["text"], "kind": q["kind"], "opinions": q["opinions"],
+                "not_answered": q["not_answered"]}
+        if q["kind"] == "choice":
+            view["rows"] = [{"label": label, "count": q["counts"][key], "percent": percent(q["counts"][key], result["total"]),
+                             "names": q["names"][key]} for key, label in CHOICES]
+            view["outcome"] = (f"Được thông qua ({q['counts']['agree']}/{result['total']} thành viên đồng ý; "
+                               f"cần ít nhất {result['needed']})") if q["passed"] else \
+                (f"Không được thông qua ({q['counts']['agree']}/{result['total']} thành viên đồng ý; "
+                 f"cần ít nhất {result['needed']})")
+        questions.append(view)
+    sent = local(result["sent_at"]) if result.get("sent_at") else None
+    deadline = local(result["deadline"])
+    return {
+        "draft": draft, "issuer_lines": issuer_lines(issuer), "issuer": issuer,
+        "number": f"…/BC-{result['body_short']}" if result["body_short"] else "…/BC",
+        "place_date": date_line(current_app.config["ORGANISATION_PLACE"], closed),
+        "subject": f"Tổng hợp kết quả lấy ý kiến bằng văn bản về {result['title']}",
+        "description": result["description"],
+        "sent_line": (f"Phiếu lấy ý kiến gửi ngày {sent:%d/%m/%Y}; " if sent else "") +
+                     f"hạn trả lời {deadline:%H} giờ {deadline:%M} ngày {deadline:%d/%m/%Y}.",
+        "answered_line": f"Số thành viên được xin ý kiến: {result['total']}; số phiếu trả lời: {result['answered']} "
+                         f"({percent(result['answered'], result['total'])}).",
+        "rule_line": f"Nội dung được thông qua khi có trên {_share(result['pass_ratio'])} tổng số thành viên đồng ý "
+                     f"(ít nhất {result['needed']}/{result['total']}).",
+        "not_answered": result["not_answered"], "questions": questions, "chair": result["chair"]}
+
+
+def _share(ratio: float) -> str:
+    return "một nửa" if abs(ratio - 0.5) < 1e-9 else f"{round(ratio * 100)}%"
+
+
+def render_pdf(consultation: Consultation, *, draft: bool) -> tuple[bytes, dict]:
+    """(PDF/A bytes, signature box) of the report, in the PDF child; the result as JSON attached."""
+    template = current_app.jinja_env.get_template("consultations/result_pdf.html")
+    html = template.render(doc=report_view(consultation, draft=draft))
+    attachments = [{"name": "result.json", "content": json.dumps(consultation.result, ensure_ascii=False, indent=1),
+                    "description": "Consultation result (answers of each member, counts)"}]
+    with tempfile.TemporaryDirectory(prefix="consultation-") as scratch:
+        target = Path(scratch) / "result.pdf"
+        try:
+            answer = warm_renderer.run({"command": "render_minutes", "html": html, "target": str(target),
+                                        "static_dir": current_app.static_folder, "attachments": attachments})
+        except WorkerFailed:
+            answer = {"refused": "worker_failed"}
+        if "refused" in answer:
+            raise Unavailable(_l("The report could not be rendered; try again."), code="render_failed")
+        return target.read_bytes(), answer["anchors"]
+
+
+def result_pdf(actor: User, consultation: Consultation) -> bytes:
+    """The signed report once the chair signed; the unsigned one (marked draft) before."""
+    require(actor, "consultation.result", consultation.meeting)
+    if consultation.result is None:
+        raise Conflict(_l("The result is drawn up at the deadline."), code="result_not_ready")
+    if consultation.signed_sha256:
+        return store().path(consultation.signed_sha256).read_bytes()
+    return render_pdf(consultation, draft=True)[0]
+
+
+def sign_result(actor: User, consultation: Consultation, passphrase) -> Consultation:
+    """The chair signs the report (a PAdES signature in its box). Refused before the result is drawn up,
+    for anyone but the chair, twice, with a wrong passphrase — and then nothing is written."""
+    from . import certificates
+    from .minutes_signing import sign_in_child
+    require(actor, "consultation.sign", consultation.meeting)
+    if consultation.result is None:
+        raise Conflict(_l("The result is drawn up at the deadline; it is signed after that."),
+                       code="result_not_ready")
+    if consultation.signed_sha256:
+        raise Conflict(_l("The report is already signed."), code="already_signed")
+    if meeting_role(actor, consultation.meeting) != "chair":
+        raise NotAllowed(_l("Only the chair signs the report."), code="not_your_turn")
+    p12 = certificates.signing_file(actor, passphrase)
+    pdf, layout = render_pdf(consultation, draft=False)
+    box = layout["signature-chair"]
+    placement = {"field_name": "Signature_chair", "page": box[0], "box": list(box[1:]),
+                 "reason": "Chủ tọa ký báo cáo tổng hợp kết quả lấy ý kiến",
+                 "location": current_app.config["ORGANISATION_PLACE"], "signer_label": "CHỦ TỌA",
+                 "tsa_url": current_app.config.get("TSA_URL") or None}
+    signed, subject = sign_in_child(f"consultation {consultation.meeting_id}", pdf, p12, passphrase, placement)
+    from .consultations import _lock
+    _lock(consultation)
+    db.session.refresh(consultation)
+    if consultation.signed_sha256:
+        raise Conflict(_l("The report is already signed."), code="already_signed")
+    consultation.signed_sha256, consultation.signed_size = store().put_bytes(signed), len(signed)
+    consultation.signed_by_id, consultation.signer_name = actor.id, actor.full_name
+    consultation.certificate_subject, consultation.signed_at = subject[:500], utcnow()
+    publish(db.session, consultation.meeting, "consultation.signed", {"signer": actor.full_name})
+    db.session.flush()
+    log.info("consultation %s result signed by %s", consultation.meeting_id, actor.id)
+    return consultation
