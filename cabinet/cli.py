@@ -109,6 +109,8 @@ def serve(host, port, max_connections):
     socketio.start_background_task(sweep_forever, app)  # sockets whose token expired while open
     from .services.mail import send_forever
     socketio.start_background_task(send_forever, app)  # the e-mail outbox
+    from .services.consultations import deadlines_forever
+    socketio.start_background_task(deadlines_forever, app)  # consultations: results at the deadline, reminders
     click.echo(f"Cabinet listening on http://{host}:{port}/")
     serve_eventlet(app, host, port, max_connections)
 

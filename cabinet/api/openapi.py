@@ -381,6 +381,58 @@ ROUTES = [
 ]
 
 
+# Written consultation (services/consultations.py): a meeting of form "written"; its documents are the
+# meeting's (/meetings/{meeting_id}/documents), everything else is here.
+QUESTION = _obj({"id": INT, "number": INT, "text": STR, "kind": {"enum": ["choice", "text"]}})
+SCHEMAS.update({
+    "ConsultationInput": _obj({
+        "title": STR, "description": STR, "deadline": TIME, "body_id": INT, "chair_id": INT,
+        "member_ids": {"type": "array", "items": INT, "description": "omitted: the body's members"},
+        "answers_changeable": BOOL, "pass_ratio": {"type": "number", "minimum": 0.5, "exclusiveMaximum": 1},
+        "questions": {"type": "array", "items": _obj({"text": STR, "kind": {"enum": ["choice", "text"]}})}},
+        ("title", "deadline", "chair_id", "questions")),
+    "Consultation": _obj({
+        "id": INT, "title": STR, "description": STR, "status": {"enum": ["draft", "published", "closed"]},
+        "deadline": TIME, "sent_at": TIME, "body_id": INT, "answers_changeable": BOOL, "pass_ratio": NUM,
+        "progress": _obj({"answered": INT, "total": INT}), "answered_at": TIME, "may_answer": BOOL,
+        "signed": BOOL, "questions": {"type": "array", "items": QUESTION}, "members": {"type": "array"},
+        "my_answers": {"type": "array"}, "documents_url": STR, "changed": BOOL,
+        "result": {"type": "object", "description": "frozen at the close: total, answered, needed, not_answered, "
+                                                    "questions[counts, names, opinions, passed]"},
+        "result_pdf_url": STR, "signature": {"type": "object"}}),
+    "AnswersInput": _obj({"client_id": STR, "answers": {"type": "array", "items": _obj(
+        {"question_id": INT, "choice": {"enum": ["agree", "disagree", "other"]}, "text": STR})}}, ("answers",)),
+    "ConsultationProgress": _obj({"answered": INT, "total": INT, "answered_by": {"type": "array"},
+                                  "waiting": {"type": "array"}}),
+    "PassphraseInput": _obj({"passphrase": STR}, ("passphrase",)),
+})
+ROUTES += [
+    ("get", "/consultations", "Consultations the caller may see: open ones (nearest deadline first), then closed",
+     None, 200, _list("Consultation"), (401,)),
+    ("post", "/consultations", "Prepare a consultation (secretariat): questions, deadline, the chair who signs "
+     "the result and the members (a body's when none are named)", "ConsultationInput", 201, "Consultation",
+     (403, 422)),
+    ("get", "/consultations/{meeting_id}", "A consultation with its questions, the caller's answers and, once "
+     "closed, its result", None, 200, "Consultation", (404,)),
+    ("patch", "/consultations/{meeting_id}", "Edit a draft; once sent only `deadline` (409 consultation_sent)",
+     "ConsultationInput", 200, "Consultation", (403, 404, 409, 422)),
+    ("post", "/consultations/{meeting_id}/send", "Send it: answers open, members are told", None, 200,
+     "Consultation", (403, 404, 409)),
+    ("put", "/consultations/{meeting_id}/answers", "Answer every question (chair, members). The same "
+     "`client_id` again changes nothing (`changed`: false); a second answer → 409 already_answered unless "
+     "answers are changeable; after the deadline → 409 deadline_passed / consultation_closed",
+     "AnswersInput", 200, "Consultation", (400, 403, 404, 409, 422)),
+    ("get", "/consultations/{meeting_id}/progress", "Who answered and who has not (secretariat, chair)", None, 200,
+     "ConsultationProgress", (403, 404)),
+    ("post", "/consultations/{meeting_id}/close", "Draw the result up before the deadline (secretariat)", None,
+     200, "Consultation", (403, 404, 409)),
+    ("get", "/consultations/{meeting_id}/result.pdf", "The result report (Decree 30 layout, PDF/A): signed by "
+     "the chair, or an unsigned draft", None, 200, "pdf", (403, 404, 409, 503)),
+    ("post", "/consultations/{meeting_id}/result/sign", "The chair signs the result report (PAdES)",
+     "PassphraseInput", 200, "Consultation", (400, 403, 404, 409, 422, 503)),
+]
+
+
 def _responses(status, schema, errors):
     responses = {}
     if schema in ("ics", "pdf", "zip"):

@@ -393,3 +393,20 @@ def remind_due(now=None) -> int:
 def may_sign(actor: User, consultation: Consultation) -> bool:
     return (consultation.meeting.status == "closed" and consultation.signed_sha256 is None
             and meeting_role(actor, consultation.meeting) == "chair")
+
+
+def deadlines_forever(app, every: float = 30.0) -> None:
+    """The background pass of `cabinet serve`: draw up what reached its deadline, queue the reminders due.
+    Every process runs it; the row lock (close) and the mail keys (reminders) make each happen once."""
+    from ..extensions import socketio
+    while True:
+        socketio.sleep(every)
+        with app.app_context():
+            try:
+                close_due()
+                remind_due()
+            except Exception:  # noqa: BLE001 — a database hiccup must not end the pass
+                log.exception("consultation deadlines")
+                db.session.rollback()
+            finally:
+                db.session.remove()

@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
     from .admin import admin_bp
     from .archive import archive_bp
     from .auth import auth_bp
+    from .consultations import consultations_bp
     from .documents import documents_bp
     from .live import live_bp
     from .meetings import meetings_bp
@@ -32,6 +33,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(minutes_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(consultations_bp)
     from ..presentation.polls import MAJORITY_LABELS
     app.jinja_env.globals["majority_labels"] = MAJORITY_LABELS  # the live page, the banner, the record
 

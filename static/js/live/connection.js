@@ -11,7 +11,8 @@ import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
 
 const NUMBERED = ["meeting.status", "agenda.updated", "agenda.current", "attendance.updated", "present.page",
   "speakers.updated", "poll.opened", "poll.closed", "document.published", "document.version",
-  "document.updated", "document.withdrawn", "annotation.shared", "minutes.updated"];
+  "document.updated", "document.withdrawn", "annotation.shared", "minutes.updated", "consultation.progress",
+  "consultation.changed", "consultation.signed"];
 
 export class LiveConnection {
   /**
