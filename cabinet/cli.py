@@ -84,6 +84,16 @@ def demo(samples):
     click.echo(logins)
 
 
+@cli.command("due")
+def due():
+    """Do now what `serve` does in the background: draw up consultations past their deadline, queue the
+    reminders due, send the e-mail waiting (for a cron job beside a server without its background tasks)."""
+    from .services import consultations, mail
+    closed, reminded = consultations.close_due(), consultations.remind_due()
+    sent = mail.send_due(limit=1000) if mail.enabled() else 0
+    click.echo(f"{closed} consultation(s) drawn up, {reminded} reminder(s) queued, {sent} message(s) sent")
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -119,7 +129,7 @@ def register_commands(app) -> None:
     """The same commands for `flask --app wsgi …` (commands on a FlaskGroup run in an app context)."""
     for name, command in cli.commands.items():
         if name in ("init-db", "create-user", "demo", "serve", "certs", "verify", "archive", "audit",
-                    "backup", "restore"):
+                    "backup", "restore", "due"):
             app.cli.add_command(command, name)
 
 
