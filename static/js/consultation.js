@@ -63,7 +63,7 @@ async function refreshWho() {
   const page = await fetch(window.location.pathname, { credentials: "same-origin" });
   if (!page.ok) return;
   const fresh = new DOMParser().parseFromString(await page.text(), "text/html");
-  for (const name of ["waiting", "answered", "waiting-count"]) {
+  for (const name of ["waiting", "answered", "waiting-count", "answered-count"]) {
     const now = fresh.querySelector(`[data-test="${name}"]`);
     const shown = document.querySelector(`[data-test="${name}"]`);
     if (now && shown) shown.replaceWith(now);

@@ -227,6 +227,7 @@ def test_consultation_from_preparation_to_the_signed_result(device, consult_serv
         # the secretariat's open page follows by itself
         expect(office.locator("[data-test=progress]")).to_have_text(f"{count}/25 đã trả lời", timeout=SLOW)
         expect(office.locator("[data-test=waiting-count]")).to_have_text(str(25 - count), timeout=SLOW)
+        expect(office.locator("[data-test=answered-count]")).to_have_text(str(count), timeout=SLOW)
         tablet.context.close()
     expect(office.locator("[data-test=answered]")).to_contain_text(MEMBERS[1][1])
     _shoot(office, "progress")
