@@ -21,3 +21,4 @@ __all__ = [
     "ARCHIVE_KINDS", "ArchiveEntry", "AuditEntry", "MINUTES_STATUSES", "Minutes", "MinutesRevision", "MinutesSignature", "SIGNER_ROLES",
 ]
 from .mail import MAIL_STATUSES, OutgoingMail
+from .comments import COMMENT_STATUSES, DraftComment, DraftConsultation, DraftRecipient
