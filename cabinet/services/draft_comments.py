@@ -83,7 +83,7 @@ def _set_recipients(consultation: DraftConsultation, document: Document, value) 
     if not isinstance(value, list) or len(value) > MAX_RECIPIENTS or not all(v.is_id(i) for i in value):
         raise Invalid(_l("Recipients are a list of user ids."), code="invalid_recipients", field="recipients")
     ids = set(value)
-    found = set(db.session.scalars(select(User.id).where(User.id.in_(ids), User.is_active.is_(True)))) if ids else set()
+    found = set(db.session.scalars(select(User.id).where(User.id.in_(ids), User.active.is_(True)))) if ids else set()
     if found != ids:
         raise Invalid(_l("Some recipients are unknown or disabled."), code="unknown_recipient", field="recipients")
     if document.access == "confidential" and not ids <= document.reader_ids:
@@ -109,17 +109,27 @@ def forward_table(actor: User, document: Document) -> DraftConsultation:
     return consultation
 
 
-def get_table_document(actor: User, document_id) -> tuple[Document, DraftConsultation]:
-    """The document whose table the actor may read (404 for anyone else, members included: 403 would tell
-    them that comments exist)."""
+def table_for(actor: User, document_id) -> tuple[Document, DraftConsultation | None]:
+    """The document whose table the actor may read or manage (the secretariat's even before it is opened);
+    404 for anyone else, members included: 403 would tell them that others' comments exist."""
     document = db.session.get(Document, document_id) if v.is_id(document_id) else None
     consultation = consultation_of(document) if document is not None else None
     if document is None or not may(actor, "draft.manage", document) and (
             consultation is None or not may(actor, "draft.table", consultation)):
         raise NotFound(_l("Document not found."), code="document_not_found")
+    return document, consultation
+
+
+def get_table_document(actor: User, document_id) -> tuple[Document, DraftConsultation]:
+    """As table_for, for an opened call only (the exports)."""
+    document, consultation = table_for(actor, document_id)
     if consultation is None:
         raise NotFound(_l("This document is not open for comments."), code="consultation_not_found")
     return document, consultation
+
+
+def may_comment(actor: User, document: Document) -> bool:
+    return may(actor, "draft.comment", document)
 
 
 # --- members: their own comments -----------------------------------------------------------------------
