@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from ..services.permissions import may
 from .json import iso
 
-STATUS_LABELS = {"none": _l("Not yet answered"), "accepted": _l("Accepted (comment)"),
-                 "partly": _l("Partly accepted (comment)"), "explained": _l("Explained (comment)")}
+STATUS_LABELS = {"none": _l("Not yet answered"), "accepted": _l("Accepted"),
+                 "partly": _l("Partly accepted"), "explained": _l("Explained")}
 # The exported table is a record in Vietnamese, whatever the secretariat's interface language.
 STATUS_WORDS = {"none": "Chưa trả lời", "accepted": "Tiếp thu", "partly": "Tiếp thu một phần",
                 "explained": "Giải trình"}

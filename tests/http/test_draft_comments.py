@@ -3,6 +3,8 @@ drafting unit once forwarded), the call's close and deadline, hostile input, ans
 consolidated table as CSV and PDF read back, and the audit trail."""
 import csv
 import io
+import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pypdf
@@ -199,3 +201,22 @@ def test_a_confidential_draft_takes_comments_only_from_its_readers(api, make, sc
     assert scene["alice"].post(f"/documents/{secret}/comments", json=comment()).status_code == 201
     assert scene["bob"].post(f"/documents/{secret}/comments", json=comment()).status_code == 404
     assert scene["bob"].get(f"/documents/{secret}/comments.pdf").status_code == 404
+
+
+def test_the_pages_show_the_comment_box_to_members_and_the_table_to_the_secretariat(app, client, scene):
+    from ..factories import login
+    doc = scene["doc"]
+    scene["alice"].post(f"/documents/{doc}/comments", json=comment())
+    login(client, scene["users"]["staff"])
+    table = client.get(f"/documents/{doc}/comments")
+    assert table.status_code == 200
+    page = table.get_data(as_text=True)
+    assert "Lê Thị Ánh" in page and TEXT in page and "Bảng tổng hợp ý kiến góp ý" in page
+    member = app.test_client()
+    login(member, scene["users"]["alice"])
+    client = member
+    assert client.get(f"/documents/{doc}/comments").status_code == 404
+    reader = client.get(f"/documents/{doc}").get_data(as_text=True)
+    assert 'data-test="comment-button"' in reader
+    block = re.search(r'<script type="application/json" id="comments-data">(.*?)</script>', reader, re.S).group(1)
+    assert [c["text"] for c in json.loads(block)["items"]] == [TEXT]  # her own comment, for the panel
