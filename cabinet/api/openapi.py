@@ -432,11 +432,54 @@ ROUTES += [
      "PassphraseInput", 200, "Consultation", (400, 403, 404, 409, 422, 503)),
 ]
 
+# Comments on draft documents (services/draft_comments.py): a call for comments on one document.
+COMMENT_STATUS = {"enum": ["none", "accepted", "partly", "explained"]}
+SCHEMAS.update({
+    "DraftCommentsInput": _obj({"open": BOOL, "deadline": TIME, "drafting_unit": STR,
+                               "recipients": {"type": "array", "items": INT}}),
+    "DraftComments": _obj({"consultation": {"oneOf": [{"type": "null"}, _obj({
+        "document_id": INT, "open": BOOL, "accepting": BOOL, "deadline": TIME, "drafting_unit": STR,
+        "forwarded_at": TIME, "recipients": {"type": "array", "items": INT}})]}}),
+    "CommentInput": _obj({"version_number": INT, "page": INT, "rect": {"type": "array", "items": NUM},
+                          "quads": {"type": "array"}, "quote": STR, "text": STR}, ("page", "text")),
+    "Comment": _obj({"id": INT, "document_id": INT, "version_number": INT, "page": INT,
+                     "rect": {"type": "array", "items": NUM}, "quads": {"type": "array"}, "quote": STR, "text": STR,
+                     "mine": BOOL, "author": _obj({"id": INT, "full_name": STR}), "created_at": TIME,
+                     "updated_at": TIME, "status": COMMENT_STATUS, "status_label": STR, "response": STR,
+                     "responded_at": TIME, "answered": BOOL}),
+    "ResponseInput": _obj({"status": COMMENT_STATUS, "response": STR}),
+})
+ROUTES += [
+    ("get", "/documents/{document_id}/consultation", "Whether the document is open for comments (deadline, "
+     "drafting unit)", None, 200, "DraftComments", (404,)),
+    ("put", "/documents/{document_id}/consultation", "Open, close or change the call for comments "
+     "(secretariat); recipients of a confidential document must be its readers", "DraftCommentsInput", 200,
+     "DraftComments", (403, 404, 409, 415, 422)),
+    ("post", "/documents/{document_id}/consultation/forward", "Let the drafting unit's users read the table "
+     "(secretariat)", None, 200, "DraftComments", (403, 404, 409)),
+    ("get", "/documents/{document_id}/comments", "One's own comments on the draft; everyone's for the "
+     "secretariat and, once forwarded, the drafting unit", None, 200, _list("Comment"), (404,)),
+    ("post", "/documents/{document_id}/comments", "Comment on a page and passage (members who read it); "
+     "409 comments_closed / comments_deadline_passed / document_withdrawn", "CommentInput", 201, "Comment",
+     (400, 403, 404, 409, 415, 422)),
+    ("patch", "/comments/{comment_id}", "Edit one's own comment until it is answered (409 comment_answered)",
+     "CommentInput", 200, "Comment", (400, 403, 404, 409, 422)),
+    ("delete", "/comments/{comment_id}", "Delete one's own comment until it is answered", None, 204, None,
+     (403, 404, 409)),
+    ("put", "/comments/{comment_id}/response", "Answer a comment: accepted, partly, explained (secretariat); "
+     "the author is told live", "ResponseInput", 200, "Comment", (400, 403, 404, 422)),
+    ("get", "/documents/{document_id}/comments.csv", "The table of comments as CSV (UTF-8 with BOM)", None, 200,
+     "csv", (404,)),
+    ("get", "/documents/{document_id}/comments.pdf", "The table of comments as a landscape A4 PDF", None, 200,
+     "pdf", (404, 503)),
+]
+
 
 def _responses(status, schema, errors):
     responses = {}
-    if schema in ("ics", "pdf", "zip"):
-        media = {"ics": "text/calendar", "pdf": "application/pdf", "zip": "application/zip"}[schema]
+    if schema in ("ics", "pdf", "zip", "csv"):
+        media = {"ics": "text/calendar", "pdf": "application/pdf", "zip": "application/zip",
+                 "csv": "text/csv"}[schema]
         responses[str(status)] = {"description": "OK", "content": {media: {"schema": STR}}}
     elif schema is None:
         responses[str(status)] = {"description": "Done"}

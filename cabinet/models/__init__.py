@@ -25,3 +25,4 @@ __all__ = [
 from .mail import MAIL_STATUSES, OutgoingMail
 from .consultations import (ANSWER_CHOICES, QUESTION_KINDS, Consultation, ConsultationAnswer,
                             ConsultationQuestion, ConsultationResponse)
+from .comments import COMMENT_STATUSES, DraftComment, DraftConsultation, DraftRecipient

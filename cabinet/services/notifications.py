@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from ..config import DEFAULT_TIMEZONE
+from ..extensions import db
 from ..models import Meeting, Minutes
+from ..outbox import notify_user
 from . import mail
 from .calendar import ics_filename, meeting_ics
 
@@ -82,6 +84,17 @@ def _consultation_mail(consultation, user, key: str, template: str, subject: str
     link = f"{current_app.config['BASE_URL']}/consultations/{consultation.meeting_id}{path}"
     return int(_send(user, key, template, subject=subject, meeting=consultation.meeting, link=link,
                      deadline=spoken_time(consultation.deadline)) is not None)
+def draft_comment_answered(comment) -> None:
+    """The author of a comment on a draft hears, on every open page, that the secretariat answered it
+    (ids only: the page fetches the answer with the author's own permission)."""
+    notify_user(db.session, comment.user_id, "draft_comment.answered",
+                {"document_id": comment.document_id, "comment_id": comment.id})
+
+
+def draft_table_forwarded(consultation) -> None:
+    """The drafting unit's users hear that a document's table of comments is there for them to read."""
+    for user_id in sorted(consultation.recipient_ids):
+        notify_user(db.session, user_id, "draft_comments.forwarded", {"document_id": consultation.document_id})
 
 
 ROLE_WORDS = {"chair": "Chủ tọa", "secretary": "Thư ký", "member": "Đại biểu", "guest": "Khách mời"}

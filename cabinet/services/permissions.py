@@ -9,7 +9,8 @@ from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import VOTING_ROLES, Annotation, AgendaItem, Document, Meeting, Participant, Poll, SpeakerRequest, User
+from ..models import (VOTING_ROLES, Annotation, AgendaItem, Document, DraftComment, DraftConsultation, Meeting,
+                      Participant, Poll, SpeakerRequest, User)
 from .errors import NotAllowed, NotFound
 
 
@@ -116,6 +117,37 @@ def _may_read_minutes(user, meeting: Meeting) -> bool:
     return meeting_role(user, meeting) in ("chair", "secretary", "member")
 
 
+def _may_comment_on_draft(user, document: Document) -> bool:
+    """Members of the meeting (chair, secretary, member; not guests) who may read the document — for a
+    confidential one, its named readers."""
+    return meeting_role(user, document.meeting) in ("chair", "secretary", "member") and \
+        _may_read_document(user, document)
+
+
+def _may_read_draft_table(user, consultation: DraftConsultation) -> bool:
+    """The secretariat; the drafting unit's users once the table is forwarded to them, while the document
+    stands (and, for a confidential one, only those who are also its named readers)."""
+    document = consultation.document
+    if is_secretariat(user):
+        return True
+    if consultation.forwarded_at is None or user.id not in consultation.recipient_ids or document.withdrawn:
+        return False
+    return document.access != "confidential" or user.id in document.reader_ids
+
+
+def _reads(user, document: Document) -> bool:
+    """document.read with the meeting's sight, for rules on objects `may` does not trace to a meeting."""
+    return _may_view_meeting(user, document.meeting) and _may_read_document(user, document)
+
+
+def _may_read_draft_comment(user, comment: DraftComment) -> bool:
+    """Its author (while they may read the document), and whoever may read the document's table."""
+    if comment.user_id == user.id and _reads(user, comment.document):
+        return True
+    consultation = comment.consultation
+    return is_secretariat(user) or (consultation is not None and _may_read_draft_table(user, consultation))
+
+
 RULES: dict[str, Callable] = {
     "user.manage": lambda user, _: is_admin(user),
     "body.manage": lambda user, _: is_admin(user),
@@ -144,6 +176,12 @@ RULES: dict[str, Callable] = {
     "document.manage": lambda user, obj: is_secretariat(user),
     "document.read": lambda user, obj: _may_read_document(user, obj),
     "annotation.edit": lambda user, obj: obj.user_id == user.id and _may_read_document(user, obj.document),
+    "draft.manage": lambda user, obj: is_secretariat(user),
+    "draft.comment": lambda user, obj: _may_comment_on_draft(user, obj),
+    "draft.table": lambda user, obj: _may_read_draft_table(user, obj),
+    "draft_comment.view": lambda user, obj: _may_read_draft_comment(user, obj),
+    "draft_comment.edit": lambda user, obj: obj.user_id == user.id and _reads(user, obj.document),
+    "draft_comment.respond": lambda user, obj: is_secretariat(user),
     "minutes.view": lambda user, obj: _may_read_minutes(user, _meeting_of(obj)),
     "minutes.manage": lambda user, obj: is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "secretary",
     "minutes.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) in ("secretary", "chair"),

@@ -25,6 +25,8 @@ FIELD_LABELS = {
     "text": _l("Text"), "color": _l("Colour"), "shared": _l("Shared"), "key": _l("Key"), "option": _l("Option"),
     "seconds": _l("Speaking time"), "document_id": _l("Document"), "comment": _l("Comment"),
     "confirm_empty": _l("Confirmation of the empty sections"),
+    "quote": _l("Passage"), "status": _l("Status"), "response": _l("Response"), "recipients": _l("Recipients"),
+    "drafting_unit": _l("Drafting unit"), "deadline": _l("Deadline"), "open": _l("Open for comments"),
 }
 
 

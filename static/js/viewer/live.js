@@ -8,6 +8,9 @@
 // The document itself withdrawn, renamed or given a new version (`document.*` naming it) goes to
 // `onDocument(name)`.
 //
+// This reader's comments on a draft, answered or changed elsewhere (`draft_comment.*`, to their own room),
+// go to `onComments()`.
+//
 // The same connection carries the meeting's votes to the vote banner (`also`: {applyState, applyEvent}),
 // so that a member reading a document sees a vote open.
 
@@ -16,7 +19,7 @@ import { LiveConnection } from "../live/connection.js";
 const SETTLE_MS = 300;  // a burst of changes (a shared note edited, moved, recoloured) loads once
 
 export function followAnnotations({ meetingId, documentId, reload, onStatus, loadedOffline, also = null,
-  onDocument = null }) {
+  onDocument = null, onComments = null }) {
   let timer = 0;
   const soon = () => {
     window.clearTimeout(timer);
@@ -37,5 +40,9 @@ export function followAnnotations({ meetingId, documentId, reload, onStatus, loa
   });
   also?.attach(connection);
   connection.socket.on("annotation.changed", (payload) => { if (ours(payload)) soon(); });
+  // This reader's comments on a draft: answered by the secretariat, or changed on another device.
+  for (const name of ["draft_comment.answered", "draft_comment.changed"]) {
+    connection.socket.on(name, (payload) => { if (ours(payload)) onComments?.(); });
+  }
   return connection.start();
 }

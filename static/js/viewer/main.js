@@ -4,6 +4,7 @@
 // space (docs/DOCUMENTS.md) and saved through the offline outbox (../outbox.js).
 import { getDocument, GlobalWorkerOptions } from "../../vendor/pdfjs/pdf.mjs";
 import { AnnotationStore, drawOverlay } from "./annotations.js";
+import { DraftComments } from "./comments.js";
 import { Gestures } from "./gestures.js";
 import { followAnnotations } from "./live.js";
 import { VoteBanner } from "../live/vote-banner.js";
@@ -289,11 +290,41 @@ store.addEventListener("change", (event) => {
 });
 
 const saveStatus = new SaveStatus(document.querySelector("[data-save-status]"), t);
+
+// Comments on a draft (only when the secretariat opened this document for them, and this reader may).
+const commentsData = JSON.parse(document.getElementById("comments-data").textContent);
+const draftComments = commentsData.may_comment && commentsData.consultation ? new DraftComments({
+  data: commentsData,
+  list: $("[data-comments-list]"),
+  empty: $("[data-comments-empty]"),
+  counter: $("[data-comment-count]"),
+  dialog: $("[data-comment-dialog]"),
+  status: saveStatus,
+  host: {
+    t, pageView, page: () => state.page, goTo,
+    open: () => { if (sides.comments?.hidden) openSide("comments"); },
+  },
+}) : null;
+draftComments?.render();
+// Keep a text selection alive while "Góp ý" is pressed: the comment is on that passage.
+$('[data-action="comment"]')?.addEventListener("mousedown", (event) => event.preventDefault());
+
+/** The secretariat answered (or this reader changed a comment on another device): load the list again. */
+async function reloadComments() {
+  if (!draftComments) return;
+  try {
+    await draftComments.refresh();
+    root.dataset.commentLoads = String(Number(root.dataset.commentLoads ?? 0) + 1);
+  } catch (error) {
+    console.warn("comments:", error);
+  }
+}
 saveStatus.guardDownload(document.querySelector("[data-download-annotated]"));
 
 // --- panels --------------------------------------------------------------------------------------
 
 const sides = { search: $("[data-search-panel]"), annotations: $("[data-notes-panel]") };
+if ($("[data-comments-panel]")) sides.comments = $("[data-comments-panel]");
 const searchPanel = new SearchPanel(sides.search, {
   search: () => search, t, page: () => state.page, redraw, pageView, stage,
   showPage: (number) => {
@@ -352,6 +383,9 @@ const actions = {
   annotations: () => openSide("annotations"),
   "close-search": () => closeSide("search"),
   "close-annotations": () => closeSide("annotations"),
+  comment: () => draftComments?.start(),
+  comments: () => openSide("comments"),
+  "close-comments": () => closeSide("comments"),
   night: toggleNight,
   colors: () => showColors(colorMenu.hidden),
   "search-next": () => searchPanel.next(),
@@ -455,6 +489,7 @@ async function start() {
       onStatus: (status) => { root.dataset.live = status; },
       also: voteBanner,
       onDocument: documentChanged,
+      onComments: reloadComments,
     });
   }).catch((error) => {
     saveStatus.show("blocked", t("blocked", { message: error.message }));
