@@ -48,6 +48,12 @@ def minutes_await_signature(minutes: Minutes, role: str) -> None:
               link=link, role=role)
 
 
+def password_reset(user, token_id: int, link: str, minutes: int) -> None:
+    """The member who asked (or someone who typed their name) gets the one-use link; nobody else hears."""
+    _send(user, f"password-reset:{token_id}", "mail/password_reset",
+          subject="Đặt lại mật khẩu Cabinet", link=link, minutes=minutes)
+
+
 ROLE_WORDS = {"chair": "Chủ tọa", "secretary": "Thư ký", "member": "Đại biểu", "guest": "Khách mời"}
 
 
@@ -61,9 +67,9 @@ def spoken_time(moment) -> str:
 def _send(user, key: str, template: str, *, subject: str, attachments: tuple = (), **context) -> None:
     if not mail.enabled():
         return
-    meeting = context["meeting"]
+    meeting = context.get("meeting")
     context = {"user": user, "organisation": current_app.config["ORGANISATION"], "role_words": ROLE_WORDS,
-               "when": spoken_time(meeting.starts_at), **context}
+               "when": spoken_time(meeting.starts_at) if meeting is not None else "", **context}
     # The templates alone, without the pages' context: a message is also written outside any request.
     render = lambda suffix: current_app.jinja_env.get_template(f"{template}.{suffix}").render(**context)  # noqa: E731
     mail.queue(user, key, subject, render("txt"), render("html"), attachments)

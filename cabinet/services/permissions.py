@@ -118,6 +118,8 @@ def _may_read_minutes(user, meeting: Meeting) -> bool:
 
 RULES: dict[str, Callable] = {
     "user.manage": lambda user, _: is_admin(user),
+    # Every active account has its own private calendar feed (services/calendar.py).
+    "calendar.subscribe": lambda user, _: True,
     "body.manage": lambda user, _: is_admin(user),
     "user.list": lambda user, _: is_secretariat(user) or is_admin(user),
     "meeting.create": lambda user, _: is_secretariat(user),
