@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -42,7 +42,7 @@ def _calendar() -> Calendar:
 def meeting_event(actor: User, meeting: Meeting, *, host: str, url: str, for_mail: bool, stamp: datetime) -> Event:
     """One meeting as `actor` may read it (confidential items stay out of a guest's calendar, and out of
     everything that leaves the system: mail, feeds). The UID is the same in the invitation and the feed,
-    and SEQUENCE only grows, so a calendar updates the one entry in place."""
+    and SEQUENCE grows with each change, so a calendar updates the one entry in place."""
     agenda_lines = [f"{node.number}. {node.item.title}" for top in agenda_tree(actor, meeting)
                     for node in (top, *top.children) if not (for_mail and under_confidential(meeting, node.item.id))]
     event = Event()
@@ -58,8 +58,17 @@ def meeting_event(actor: User, meeting: Meeting, *, host: str, url: str, for_mai
     # A meeting is never cancelled once published (the model has no such status; only drafts are deleted);
     # a draft here is an invitation taken back.
     event.add("status", "CANCELLED" if meeting.status == "draft" else "CONFIRMED")
-    event.add("sequence", meeting.seq or 0)
+    event.add("sequence", revision(meeting))
     return event
+
+
+SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def revision(meeting: Meeting) -> int:
+    """SEQUENCE: seconds from 2026 to the meeting's last change. It grows with every change of the row (a
+    new time or place included, which moves no live event counter), so a calendar takes the newer copy."""
+    return max(0, int(((meeting.updated_at or utcnow()) - SEQUENCE_EPOCH).total_seconds()))
 
 
 def meeting_ics(actor: User, meeting: Meeting, *, host: str, url: str, for_mail: bool = False) -> bytes:
