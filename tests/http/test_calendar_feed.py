@@ -171,3 +171,10 @@ def test_one_feed_fetched_too_often_is_held_back(app, make):
     finally:
         app.config["CALENDAR_TOKEN_RATE_LIMIT"] = "30 per hour"
     assert answers == [200, 200, 200, 429]
+
+
+def test_the_feed_is_documented_beside_the_api(client):
+    """The feed lies outside /api/v1 (calendars fetch it): its path names its own server, no login."""
+    feed = client.get("/api/v1/openapi.json").get_json()["paths"]["/calendar/{token}.ics"]
+    assert feed["servers"] == [{"url": "/"}] and feed["get"]["security"] == []
+    assert set(feed["get"]["responses"]) == {"200", "304", "404", "429"}
