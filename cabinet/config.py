@@ -148,6 +148,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ARGON2_TIME_COST": int(env.get("CABINET_ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_KIB": int(env.get("CABINET_ARGON2_MEMORY_KIB", "65536")),
         "API_TOKEN_DAYS": int(env.get("CABINET_API_TOKEN_DAYS", "30")),
+        # Password reset by e-mail (services/password_reset.py): requests per address (429 beyond), mails
+        # per account an hour (beyond: silently none, the answer is the same), the link's lifetime.
+        "PASSWORD_RESET_RATE_LIMIT": env.get("CABINET_PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes;30 per day"),
+        "PASSWORD_RESET_PER_ACCOUNT": int(env.get("CABINET_PASSWORD_RESET_PER_ACCOUNT", "3")),
+        "PASSWORD_RESET_MINUTES": int(env.get("CABINET_PASSWORD_RESET_MINUTES", "30")),
+        # The private calendar feed (GET /calendar/<token>.ics): fetches per address, and per feed.
+        "CALENDAR_RATE_LIMIT": env.get("CABINET_CALENDAR_RATE_LIMIT", "120 per hour"),
+        "CALENDAR_TOKEN_RATE_LIMIT": env.get("CABINET_CALENDAR_TOKEN_RATE_LIMIT", "30 per hour"),
         # RFC 3161 time-stamping of signatures, when a time-stamping authority is configured.
         "TSA_URL": env.get("CABINET_TSA_URL") or None,
         # The issuing body printed on minutes of meetings that belong to no body.

@@ -506,8 +506,22 @@ HEALTH = {"servers": [{"url": "/"}], "get": {
         for code, text in ((200, "Every configured part answers"), (503, "A part does not answer"))}}}
 
 
+CALENDAR_FEED = {"servers": [{"url": "/"}], "get": {
+    "summary": "A member's private iCalendar feed, for calendars to subscribe to (made on /account/calendar): "
+               "one VEVENT per meeting they may see (published or later, from 90 days back; no confidential "
+               "agenda item), stable UIDs, SEQUENCE growing with each change. No login and no cookie: the "
+               "token is the credential. ETag + If-None-Match gives 304; rate limited per address and per "
+               "token (429). Any token that does not hold (unknown, renewed, off, account disabled) is 404.",
+    "security": [],
+    "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "responses": {"200": {"description": "The feed", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                  "304": {"description": "The calendar's copy (If-None-Match) is current"},
+                  "404": {"description": "No feed at this address"},
+                  "429": {"description": "Too many fetches; see Retry-After"}}}}
+
+
 def build_document() -> dict:
-    paths: dict = {"/healthz": HEALTH}
+    paths: dict = {"/healthz": HEALTH, "/calendar/{token}.ics": CALENDAR_FEED}
     for method, path, summary, request_schema, status, response_schema, errors in ROUTES:
         operation = {"summary": summary, "responses": _responses(status, response_schema, errors)}
         params = [part[1:-1] for part in path.split("/") if part.startswith("{")]

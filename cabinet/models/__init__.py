@@ -9,7 +9,7 @@ from .documents import (ANNOTATION_KINDS, DOCUMENT_ACCESS, Annotation, Document,
 from .archive import ARCHIVE_KINDS, ArchiveEntry
 from .audit import AuditEntry
 from .minutes import MINUTES_STATUSES, SIGNER_ROLES, Minutes, MinutesRevision, MinutesSignature
-from .users import GLOBAL_ROLES, ApiToken, Body, BodyMember, LoginSession, User, UserRole
+from .users import ACCOUNT_TOKEN_PURPOSES, GLOBAL_ROLES, AccountToken, ApiToken, Body, BodyMember, LoginSession, User, UserRole
 
 __all__ = [
     "ATTENDANCE_STATES", "BallotParticipation", "DEFAULT_OPTIONS", "LiveState", "MAJORITY_RULES", "NamedBallot",
@@ -17,6 +17,7 @@ __all__ = [
     "ANNOTATION_KINDS", "Annotation", "DOCUMENT_ACCESS", "Document", "DocumentRead", "DocumentReader",
     "DocumentVersion", "StampedCopy",
     "AgendaItem", "ApiToken", "Body", "BodyMember", "GLOBAL_ROLES", "LoginSession", "MEETING_FORMS", "MEETING_MODES", "MEETING_ROLES",
+    "ACCOUNT_TOKEN_PURPOSES", "AccountToken", "AgendaItem", "ApiToken", "Body", "BodyMember", "GLOBAL_ROLES", "LoginSession", "MEETING_MODES", "MEETING_ROLES",
     "MEETING_STATUSES", "Meeting", "Participant", "RSVP_STATES", "User", "UserRole", "VOTING_ROLES",
     "ARCHIVE_KINDS", "ArchiveEntry", "AuditEntry", "MINUTES_STATUSES", "Minutes", "MinutesRevision", "MinutesSignature", "SIGNER_ROLES",
     "ANSWER_CHOICES", "QUESTION_KINDS", "Consultation", "ConsultationAnswer", "ConsultationQuestion",

@@ -88,6 +88,28 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+ACCOUNT_TOKEN_PURPOSES = ("calendar", "password_reset")
+
+
+class AccountToken(db.Model):
+    """A secret a member holds outside a login: the private calendar feed's address, or a password-reset
+    link. Only its SHA-256 is stored (a database leak leaks no feed and no reset); revoked or used, it
+    opens nothing. One live calendar token per user; a new reset link revokes the older ones."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # None: until revoked
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
 class Body(db.Model):
     """An organ that meets: a people's committee, a people's council, a standing board."""
 

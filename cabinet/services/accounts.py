@@ -143,6 +143,16 @@ def change_own_password(actor: User, current, new, confirm, address: str | None)
     audit.record(db.session, "user.password_change", actor=actor, obj=actor)
 
 
+def replace_password(user: User, new, confirm) -> None:
+    """A new password typed twice, without the current one (a reset link vouches for the person): the
+    same rules as every password; every browser, token and live connection of the user ends."""
+    new = _check_password_value(new)
+    if new != confirm:
+        raise Invalid(_l("The two new passwords are not the same."), code="password_mismatch", field="confirm")
+    user.password_hash = hash_password(new)
+    _end_sessions(user)
+
+
 def _end_sessions(user: User) -> None:
     """Invalidate every browser session (cookie ids embed session_version), every API token, and
     (after commit) every open Socket.IO connection."""

@@ -44,6 +44,12 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
+class Gone(DomainError):
+    """A one-use link that was used, replaced or expired (or never existed: the same answer)."""
+
+    status, code = 410, "gone"
+
+
 class Invalid(DomainError):
     status, code = 422, "invalid"
 

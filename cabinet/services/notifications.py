@@ -97,6 +97,12 @@ def draft_table_forwarded(consultation) -> None:
         notify_user(db.session, user_id, "draft_comments.forwarded", {"document_id": consultation.document_id})
 
 
+def password_reset(user, token_id: int, link: str, minutes: int) -> None:
+    """The member who asked (or someone who typed their name) gets the one-use link; nobody else hears."""
+    _send(user, f"password-reset:{token_id}", "mail/password_reset",
+          subject="Đặt lại mật khẩu Cabinet", link=link, minutes=minutes)
+
+
 ROLE_WORDS = {"chair": "Chủ tọa", "secretary": "Thư ký", "member": "Đại biểu", "guest": "Khách mời"}
 
 
@@ -110,9 +116,9 @@ def spoken_time(moment) -> str:
 def _send(user, key: str, template: str, *, subject: str, attachments: tuple = (), **context):
     if not mail.enabled():
         return None
-    meeting = context["meeting"]
+    meeting = context.get("meeting")
     context = {"user": user, "organisation": current_app.config["ORGANISATION"], "role_words": ROLE_WORDS,
-               "when": spoken_time(meeting.starts_at), **context}
+               "when": spoken_time(meeting.starts_at) if meeting is not None else "", **context}
     # The templates alone, without the pages' context: a message is also written outside any request.
     render = lambda suffix: current_app.jinja_env.get_template(f"{template}.{suffix}").render(**context)  # noqa: E731
     return mail.queue(user, key, subject, render("txt"), render("html"), attachments)

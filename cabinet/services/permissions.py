@@ -150,6 +150,8 @@ def _may_read_draft_comment(user, comment: DraftComment) -> bool:
 
 RULES: dict[str, Callable] = {
     "user.manage": lambda user, _: is_admin(user),
+    # Every active account has its own private calendar feed (services/calendar.py).
+    "calendar.subscribe": lambda user, _: True,
     "body.manage": lambda user, _: is_admin(user),
     "user.list": lambda user, _: is_secretariat(user) or is_admin(user),
     "meeting.create": lambda user, _: is_secretariat(user),

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def register_web(app: Flask) -> None:
+    from .account import account_bp
     from .admin import admin_bp
     from .archive import archive_bp
     from .auth import auth_bp
@@ -25,6 +26,7 @@ def register_web(app: Flask) -> None:
     from .uploads import uploads_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(documents_bp)

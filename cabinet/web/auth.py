@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..i18n import LANG_COOKIE
 from ..security import LOGIN_KEY
-from ..services import accounts, audit
+from ..services import accounts, audit, password_reset
 from ..services.errors import Invalid, NotAuthenticated, TooManyAttempts
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ def login():
 
 
 def _login_page(error, status: int, headers=None):
-    return render_template("auth/login.html", login_error=error, username=request.form.get("username", "")), \
-        status, headers or {}
+    return render_template("auth/login.html", login_error=error, username=request.form.get("username", ""),
+                           reset_offered=password_reset.offered()), status, headers or {}
 
 
 @auth_bp.post("/logout")

@@ -1,7 +1,7 @@
 """written consultation: a meeting of form "written", its questions, members' answers and the signed result
 
 Revision ID: 0016_consultations
-Revises: 0013_draft_comments
+Revises: 0014_account_tokens
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import cabinet.models.types  # noqa: F401  (UTCDateTime)
 
 revision = '0016_consultations'
-down_revision = '0013_draft_comments'
+down_revision = '0014_account_tokens'
 branch_labels = None
 depends_on = None
 
