@@ -20,9 +20,9 @@ from ..models import (ANSWER_CHOICES, QUESTION_KINDS, VOTING_ROLES, Consultation
 from ..models.types import utcnow
 from ..outbox import publish
 from . import validation as v
-from .accounts import get_user
 from .bodies import get_body
 from .errors import Conflict, Invalid, NotFound
+from .names import name_key
 from .permissions import is_archivist, is_secretariat, may, meeting_role, require
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,10 @@ def list_for(actor: User) -> list[Consultation]:
 
 
 def consulted(consultation: Consultation) -> list[Participant]:
-    """The members whose answers are asked (chair and members; a guest is informed, not consulted)."""
-    return [p for p in consultation.meeting.participants if p.role in VOTING_ROLES]
+    """The members whose answers are asked (chair and members; a guest is informed, not consulted): the
+    chair first, then in the Vietnamese order of given names, as lists of members are read."""
+    asked = [p for p in consultation.meeting.participants if p.role in VOTING_ROLES]
+    return sorted(asked, key=lambda p: (p.role != "chair", name_key(p.user.full_name)))
 
 
 def response_of(consultation: Consultation, user: User) -> ConsultationResponse | None:

@@ -12,6 +12,7 @@ from ..presentation.consultations import consultation_json
 from ..presentation.json import document_json
 from ..services import accounts, bodies, consultation_result, consultations, documents, meetings
 from ..services.documents import ACCESS_SHORT
+from ..services.names import name_key
 from ..services.permissions import may, require
 from .helpers import actor, attempt, error_context, form_optional, form_text, local_input
 
@@ -48,7 +49,8 @@ def _form_data() -> dict:
 
 
 def _render_form(values: dict, status: int = 200, **extra):
-    people = [u for u in accounts.list_users(actor(), include_inactive=False)]
+    people = sorted((u for u in accounts.list_users(actor(), include_inactive=False) if u.has_role("member")),
+                    key=lambda u: name_key(u.full_name))  # members of a body, not the office's accounts
     questions = list(values.get("questions") or [])
     questions += [{"text": "", "kind": "choice"}] * (MAX_FORM_QUESTIONS - len(questions))
     return render_template("consultations/form.html", values=values, questions=questions, people=people,
