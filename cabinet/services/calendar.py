@@ -82,7 +82,8 @@ def feed_meetings(user: User) -> list[Meeting]:
     """The meetings in `user`'s feed: those they are invited to (all of them for the secretariat, who
     prepares them), published or later, from FEED_PAST ago on. Archivists read closed meetings but do not
     attend them: not in their calendar."""
-    query = select(Meeting).where(Meeting.status.in_(FEED_STATUSES), Meeting.starts_at >= utcnow() - FEED_PAST)
+    query = select(Meeting).where(Meeting.form == "session", Meeting.status.in_(FEED_STATUSES),
+                                  Meeting.starts_at >= utcnow() - FEED_PAST)
     if not is_secretariat(user):
         query = query.where(Meeting.id.in_(select(Participant.meeting_id).where(Participant.user_id == user.id)))
     found = db.session.scalars(query.options(selectinload(Meeting.items), selectinload(Meeting.participants))
@@ -90,12 +91,29 @@ def feed_meetings(user: User) -> list[Meeting]:
     return [meeting for meeting in found if may(user, "meeting.view", meeting)]
 
 
-def extra_feed_events(user: User) -> list[Event]:
-    """The hook for other areas' dates in a member's feed (consultation deadlines first): return VEVENTs
-    with their own stable UIDs ("consultation-<id>@host"), a DTSTAMP that changes only when they do (the
-    feed's ETag is its content's hash) and nothing confidential — the feed leaves the system, like mail.
-    Nothing yet."""
-    return []
+def extra_feed_events(user: User, *, host: str, base_url: str) -> list[Event]:
+    """Other areas' dates in a member's feed: the deadlines of the written consultations they are asked to
+    answer (the secretariat: all sent ones), as half an hour ending at the deadline. Stable UIDs
+    ("consultation-<id>@host"), a DTSTAMP that changes only when they do (the feed's ETag is its content's
+    hash), the subject only — the feed leaves the system, like mail."""
+    from .consultations import list_for
+    events = []
+    for consultation in list_for(user):
+        meeting = consultation.meeting
+        if meeting.status == "draft" or consultation.deadline < utcnow() - FEED_PAST:
+            continue
+        event = Event()
+        event.add("uid", f"consultation-{meeting.id}@{host}")
+        event.add("dtstamp", meeting.updated_at)
+        event.add("dtstart", consultation.deadline - timedelta(minutes=30))
+        event.add("dtend", consultation.deadline)
+        event.add("summary", f"Hạn trả lời xin ý kiến: {meeting.title}")
+        event.add("description", f"{base_url}/consultations/{meeting.id}")
+        event.add("url", f"{base_url}/consultations/{meeting.id}")
+        event.add("status", "CONFIRMED")
+        event.add("sequence", revision(meeting))
+        events.append(event)
+    return events
 
 
 @dataclass
@@ -117,7 +135,7 @@ def feed(user: User, *, host: str, base_url: str) -> Feed:
     for meeting in meetings:
         calendar.add_component(meeting_event(user, meeting, host=host, url=f"{base_url}/meetings/{meeting.id}",
                                              for_mail=True, stamp=meeting.updated_at))
-    for event in extra_feed_events(user):
+    for event in extra_feed_events(user, host=host, base_url=base_url):
         calendar.add_component(event)
     body = calendar.to_ical()
     return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:32],

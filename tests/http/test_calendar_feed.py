@@ -178,3 +178,26 @@ def test_the_feed_is_documented_beside_the_api(client):
     feed = client.get("/api/v1/openapi.json").get_json()["paths"]["/calendar/{token}.ics"]
     assert feed["servers"] == [{"url": "/"}] and feed["get"]["security"] == []
     assert set(feed["get"]["responses"]) == {"200", "304", "404", "429"}
+
+
+def test_consultation_deadlines_are_in_the_feed_of_those_asked_not_as_meetings(app, make):
+    from cabinet.services import consultations
+    staff, chair, member, other = make.user("secretariat"), make.user(), make.user(), make.user()
+    asked = consultations.create_consultation(staff, {
+        "title": "Dự thảo Nghị quyết về phí đỗ xe", "deadline": utcnow() + timedelta(days=2), "chair_id": chair.id,
+        "member_ids": [member.id], "questions": [{"text": "Đồng ý?", "kind": "choice"}]})
+    consultations.create_consultation(staff, {
+        "title": "Bản nháp chưa gửi", "deadline": utcnow() + timedelta(days=3), "chair_id": chair.id,
+        "member_ids": [member.id], "questions": [{"text": "Đồng ý?", "kind": "choice"}]})
+    consultations.send(staff, asked)
+    db.session.commit()
+    calendar_app = app.test_client(use_cookies=False)
+    login(browser := app.test_client(), member)
+    events = _events(calendar_app.get(_path(_new_link(browser))).data)
+    assert set(events) == {"Hạn trả lời xin ý kiến: Dự thảo Nghị quyết về phí đỗ xe"}, "drafts stay out; not a meeting"
+    event = events["Hạn trả lời xin ý kiến: Dự thảo Nghị quyết về phí đỗ xe"]
+    assert str(event["uid"]) == f"consultation-{asked.meeting_id}@localhost"
+    assert event["dtend"].dt == asked.deadline.replace(microsecond=0)
+    assert f"/consultations/{asked.meeting_id}" in str(event["url"])
+    login(stranger := app.test_client(), other)
+    assert _events(calendar_app.get(_path(_new_link(stranger))).data) == {}
