@@ -1,0 +1,158 @@
+"""Review of issue 13 (written consultations, calendar feed): each test states what should hold; a failing
+test is a finding (see the review report), a passing one is something that was tried and held."""
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from cabinet.extensions import db
+from cabinet.models import Consultation, ConsultationResponse
+from cabinet.models.types import utcnow
+from cabinet.services import calendar, consultations
+
+from ..documents_helpers import sample
+from .test_consultations import SUBJECT, _answers, _create, council  # noqa: F401 — the shared fixture
+
+
+def _sent(api, council, **extra):
+    data = _create(api, council, **extra)
+    sent = api.as_(council["staff"]).post(f"/consultations/{data['id']}/send")
+    assert sent.status_code == 200, sent.get_json()
+    return data
+
+
+# --- findings -------------------------------------------------------------------------------------------
+
+
+def test_after_sending_the_deadline_only_moves_later(api, council):
+    """update_consultation's docstring (and Decree 30's fairness to those consulted): once sent, the deadline
+    moves later, never earlier — members plan their answer by the deadline they were sent."""
+    data = _sent(api, council)
+    cid, staff = data["id"], api.as_(council["staff"])
+    sooner = (utcnow() + timedelta(minutes=2)).isoformat()
+    moved = staff.patch(f"/consultations/{cid}", json={"deadline": sooner})
+    assert moved.status_code in (409, 422), ("the deadline was pulled from 2 days to 2 minutes after sending",
+                                             moved.status_code)
+
+
+def test_a_passed_deadline_is_not_reopened_by_moving_it(api, council):
+    """The deadline passed (the background pass has not drawn the result up yet): answers are closed; moving
+    the deadline now must not reopen a consultation that members were told had ended."""
+    data = _sent(api, council)
+    cid, staff = data["id"], api.as_(council["staff"])
+    db.session.get(Consultation, cid).deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    late = api.as_(council["members"][0]).put(f"/consultations/{cid}/answers", json=_answers(data))
+    assert late.status_code == 409
+    reopened = staff.patch(f"/consultations/{cid}", json={"deadline": (utcnow() + timedelta(days=1)).isoformat()})
+    assert reopened.status_code == 409, "a consultation past its deadline was reopened for another day"
+
+
+def test_a_recorded_answer_resent_after_the_close_is_recognised(api, council):
+    """The tablet's PUT reached the server (the answer is recorded, and as the last one it drew up the result)
+    but the reply was lost; the outbox resends the same client_id: the server should recognise it (200,
+    changed false) rather than tell the member 'closed; answers are no longer taken' in red."""
+    data = _create(api, council, member_ids=[council["members"][0].id])
+    cid = data["id"]
+    api.as_(council["staff"]).post(f"/consultations/{cid}/send")
+    api.as_(council["chair"]).put(f"/consultations/{cid}/answers", json={**_answers(data), "client_id": "c-1"})
+    member = api.as_(council["members"][0])
+    body = {**_answers(data), "client_id": "tablet-7"}
+    assert member.put(f"/consultations/{cid}/answers", json=body).status_code == 200
+    assert db.session.get(Consultation, cid).meeting.status == "closed", "all answered: drawn up at once"
+    retry = member.put(f"/consultations/{cid}/answers", json=body)
+    assert retry.status_code == 200 and retry.get_json()["changed"] is False, retry.get_json()
+
+
+def test_documents_do_not_change_under_answers_already_given(api, council):
+    """The page offers uploads only in draft (members answer about the documents as sent), but the REST API
+    takes a new version of the consulted document after members have answered."""
+    data = _create(api, council)
+    cid, staff = data["id"], api.as_(council["staff"])
+    up = staff.post(f"/meetings/{cid}/documents", data={"file": (BytesIO(sample("to-trinh-do-thi-thong-minh.pdf")),
+                                                                 "du-thao.pdf")}, content_type="multipart/form-data")
+    assert up.status_code == 201, up.get_json()
+    document_id = up.get_json()["id"]
+    staff.post(f"/consultations/{cid}/send")
+    assert api.as_(council["members"][0]).put(f"/consultations/{cid}/answers", json=_answers(data)).status_code == 200
+    version = staff.post(f"/documents/{document_id}/versions", data={
+        "file": (BytesIO(sample("bao-cao-kinh-te-xa-hoi-2026.pdf")), "du-thao-v2.pdf")}, content_type="multipart/form-data")
+    assert version.status_code == 409, ("the consulted draft was replaced after a member agreed to it",
+                                        version.status_code)
+
+
+def test_the_archivists_calendar_holds_no_consultation_deadlines(app, api, council, make):
+    """feed_meetings: archivists read closed meetings but do not attend them — not in their calendar; the
+    consultation deadlines are those 'they are asked to answer'. An archivist is asked nothing."""
+    data = _create(api, council, member_ids=[council["members"][0].id])
+    cid = data["id"]
+    api.as_(council["staff"]).post(f"/consultations/{cid}/send")
+    api.as_(council["staff"]).post(f"/consultations/{cid}/close")
+    archivist = make.user("archivist")
+    with app.test_request_context():
+        body = calendar.feed(archivist, host="cabinet.test", base_url="https://cabinet.test").body
+    summaries = [str(e.get("summary")) for e in Calendar.from_ical(body).walk("VEVENT")]
+    assert not summaries, summaries
+
+
+# --- what held ------------------------------------------------------------------------------------------
+
+
+def test_held_hostile_answers_and_questions(api, council):
+    """Huge, NUL, odd types: precise 4xx, nothing stored, no 500."""
+    staff = api.as_(council["staff"])
+    base = {"title": SUBJECT, "deadline": (utcnow() + timedelta(days=1)).isoformat(), "chair_id": council["chair"].id,
+            "member_ids": [council["members"][0].id]}
+    for questions, code in (([{"text": "q", "kind": "choice"}] * 10000, "too_many_questions"),
+                            ([{"text": "q", "kind": ["choice"]}], "invalid_choice"),
+                            ([{"text": {"a": 1}, "kind": "choice"}], "invalid_type"),
+                            (["q"], "invalid_type")):
+        refused = staff.post("/consultations", json={**base, "questions": questions})
+        assert refused.status_code == 422 and refused.get_json()["error"]["code"] == code, refused.get_json()
+    for extra, code in (({"chair_id": 2 ** 70}, None), ({"member_ids": [True]}, None), ({"pass_ratio": float("nan")}, None),
+                        ({"deadline": "2026-99-99"}, None), ({"member_ids": list(range(1, 2000))}, "no_members")):
+        refused = staff.post("/consultations", data=__import__("json").dumps({**base, "questions": [
+            {"text": "q", "kind": "choice"}], **extra}, allow_nan=True), content_type="application/json")
+        assert 400 <= refused.status_code < 500, (extra, refused.status_code)
+    data = _sent(api, council)
+    cid, member = data["id"], api.as_(council["members"][1])
+    first, second = data["questions"]
+    for answers in ([{"question_id": first["id"], "choice": ["agree"]}, {"question_id": second["id"], "text": "x"}],
+                    [{"question_id": first["id"], "choice": {"x": 1}}, {"question_id": second["id"], "text": "x"}],
+                    [{"question_id": first["id"], "choice": "agree"}, {"question_id": second["id"], "text": "x" * 5_000_001}],
+                    [{"question_id": first["id"], "choice": "agree"}, {"question_id": second["id"], "text": "\x00\u200b"}],
+                    [{"question_id": 2 ** 64, "choice": "agree"}],
+                    [{"question_id": "1", "choice": "agree"}]):
+        refused = member.put(f"/consultations/{cid}/answers", json={"answers": answers})
+        assert 400 <= refused.status_code < 500, refused.status_code
+    assert db.session.scalar(select(func.count()).select_from(ConsultationResponse)) == 0
+
+
+def test_held_who_sees_what(api, council, make):
+    """Members see counts, not names, before the result; strangers, guests and archivists (before the close)
+    see nothing; the result PDF only for those who read it; signing before the close is refused."""
+    data = _sent(api, council)
+    cid = data["id"]
+    member, outsider = api.as_(council["members"][0]), api.as_(council["outsider"])
+    archivist = api.as_(make.user("archivist"))
+    member.put(f"/consultations/{cid}/answers", json=_answers(data, "disagree"))
+    assert member.get(f"/consultations/{cid}/progress").status_code == 403
+    other = api.as_(council["members"][1]).get(f"/consultations/{cid}").get_json()
+    assert other["my_answers"] is None and "result" not in other
+    for client in (outsider, archivist):
+        assert client.get(f"/consultations/{cid}").status_code == 404
+        assert client.get(f"/consultations/{cid}/result.pdf").status_code == 404
+        assert client.get(f"/meetings/{cid}").status_code == 404
+    assert member.get(f"/consultations/{cid}/result.pdf").status_code == 409
+    chair = api.as_(council["chair"])
+    early = chair.post(f"/consultations/{cid}/result/sign", json={"passphrase": "x"})
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "result_not_ready"
+    for path, body in ((f"/meetings/{cid}/start", {}), (f"/meetings/{cid}/close", {}),
+                       (f"/meetings/{cid}/agenda", {"title": "x"}),
+                       (f"/meetings/{cid}/participants", {"user_id": council["outsider"].id, "role": "guest"}),
+                       (f"/meetings/{cid}/rsvp", {"attending": True})):
+        assert api.as_(council["staff"]).post(path, json=body).status_code == 403, path
+    assert api.as_(council["staff"]).delete(f"/meetings/{cid}").status_code == 409
+    assert consultations.progress(db.session.get(Consultation, cid)) == {"answered": 1, "total": 25}
