@@ -13,7 +13,7 @@ from cabinet.models.types import utcnow
 from cabinet.services import calendar, consultations
 
 from ..documents_helpers import sample
-from .test_consultations import SUBJECT, _answers, _create, council  # noqa: F401 — the shared fixture
+from .test_consultations import SUBJECT, _answers, _create, council, smtp  # noqa: F401 — the shared fixtures
 
 
 def _sent(api, council, **extra):
@@ -156,3 +156,79 @@ def test_held_who_sees_what(api, council, make):
         assert api.as_(council["staff"]).post(path, json=body).status_code == 403, path
     assert api.as_(council["staff"]).delete(f"/meetings/{cid}").status_code == 409
     assert consultations.progress(db.session.get(Consultation, cid)) == {"answered": 1, "total": 25}
+
+
+# --- races ----------------------------------------------------------------------------------------------
+
+
+def _at_once(app, calls):
+    """Run each call (a function of nothing) in its own thread and app context at the same moment."""
+    import threading
+    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(i, call):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = call()
+            except Exception as error:  # noqa: BLE001 — reported by the test
+                results[i] = error
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_two_different_answers_at_once_take_one_and_refuse_the_other(app, api, council):
+    data = _sent(api, council)
+    cid, member = data["id"], api.as_(council["members"][0])
+    token = api.tokens[council["members"][0].id]
+    client = app.test_client()
+
+    def put(choice, client_id):
+        return lambda: client.put(f"/api/v1/consultations/{cid}/answers", headers={"Authorization": f"Bearer {token}"},
+                                  json={**_answers(data, choice), "client_id": client_id}).status_code
+    codes = _at_once(app, [put("agree", "a"), put("disagree", "b"), put("agree", "c"), put("disagree", "d")])
+    shown = sorted(c if isinstance(c, int) else f"500 {type(c).__name__}" for c in codes) if all(
+        isinstance(c, int) for c in codes) else [c if isinstance(c, int) else f"500 {type(c).__name__}" for c in codes]
+    assert shown == [200, 409, 409, 409], f"the same member's answers at once (two tablets): {shown}"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ConsultationResponse)) == 1
+    assert member.get(f"/consultations/{cid}").status_code == 200
+
+
+def test_two_background_passes_draw_the_result_up_once(app, api, council, smtp):
+    data = _sent(api, council)
+    cid = data["id"]
+    api.as_(council["members"][0]).put(f"/consultations/{cid}/answers", json=_answers(data))
+    db.session.get(Consultation, cid).deadline = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    done = _at_once(app, [consultations.close_due, consultations.close_due, consultations.close_due])
+    assert sorted(d for d in done if isinstance(d, int)) == [0, 0, 1], f"result drawn up by {done} passes at once"
+    from cabinet.models import OutgoingMail
+    db.session.expire_all()
+    keys = db.session.scalars(select(OutgoingMail.key).where(OutgoingMail.key.like("consultation-result:%"))).all()
+    assert keys == [f"consultation-result:{cid}"]
+
+
+def test_the_last_answer_and_the_close_at_once_draw_the_result_up_once(app, api, council):
+    data = _create(api, council, member_ids=[council["members"][0].id])
+    cid, staff_token = data["id"], api.tokens[council["staff"].id]
+    api.as_(council["staff"]).post(f"/consultations/{cid}/send")
+    api.as_(council["chair"]).put(f"/consultations/{cid}/answers", json=_answers(data))
+    member_token = api.as_(council["members"][0]).tokens[council["members"][0].id]
+    client = app.test_client()
+    codes = _at_once(app, [
+        lambda: client.put(f"/api/v1/consultations/{cid}/answers", headers={"Authorization": f"Bearer {member_token}"},
+                           json=_answers(data, "disagree")).status_code,
+        lambda: client.post(f"/api/v1/consultations/{cid}/close",
+                            headers={"Authorization": f"Bearer {staff_token}"}).status_code])
+    assert all(c in (200, 409) for c in codes), codes
+    db.session.expire_all()
+    c = db.session.get(Consultation, cid)
+    answered = db.session.scalar(select(func.count()).select_from(ConsultationResponse))
+    assert c.meeting.status == "closed" and c.result["answered"] == answered, (codes, c.result["answered"], answered)
