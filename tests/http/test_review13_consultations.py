@@ -2,6 +2,7 @@
 test is a finding (see the review report), a passing one is something that was tried and held."""
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -232,3 +233,53 @@ def test_the_last_answer_and_the_close_at_once_draw_the_result_up_once(app, api,
     c = db.session.get(Consultation, cid)
     answered = db.session.scalar(select(func.count()).select_from(ConsultationResponse))
     assert c.meeting.status == "closed" and c.result["answered"] == answered, (codes, c.result["answered"], answered)
+
+
+# --- hostile text in mail, page and PDF ------------------------------------------------------------------
+
+HOSTILE = "Dự thảo <script>alert(1)</script>"
+
+
+def test_a_line_break_in_a_title_does_not_stop_the_mail_sender(api, council, smtp):
+    """A title sent through the API with CR/LF (v.text keeps line breaks): the Subject header refuses it in
+    as_email, a ValueError that deliver()'s (OSError, SMTPException) does not catch — send_due ends, the
+    row stays 'sending' (retried every CLAIM_EXPIRES, never 'failed'), the rest of the batch waits."""
+    from cabinet.models import OutgoingMail
+    from cabinet.services import mail
+    data = _create(api, council, title=HOSTILE + "\r\nBcc: ke-gian@example.com", member_ids=[council["members"][0].id])
+    api.as_(council["staff"]).post(f"/consultations/{data['id']}/send")
+    try:
+        sent = mail.send_due(limit=10)
+    except ValueError as error:
+        db.session.rollback()
+        states = sorted(db.session.scalars(select(OutgoingMail.status)).all())
+        pytest.fail(f"a CR/LF in the title stops the mail sender: {error}; outbox {states}, "
+                    f"{len(smtp.messages())} delivered")
+    assert sent == 2 and all(m["Bcc"] is None for m in smtp.messages())
+
+
+def test_held_hostile_title_in_mail_page_and_pdf(app, api, council, smtp):
+    """A title with a script: delivered as text, escaped on the page, printed as text in the result PDF."""
+    from pypdf import PdfReader
+    from cabinet.services import mail
+    from ..factories import login
+    data = _create(api, council, title=HOSTILE, member_ids=[council["members"][0].id])
+    cid = data["id"]
+    api.as_(council["staff"]).post(f"/consultations/{cid}/send")
+    assert mail.send_due(limit=10) == 2
+    messages = smtp.messages()
+    assert {m["To"] for m in messages} == {"chutich@thanhhoa.gov.vn", "tv1@thanhhoa.gov.vn"}
+    assert all(m["Subject"] == f"Xin ý kiến bằng văn bản: {HOSTILE}" for m in messages)
+    html = messages[0].get_body(("html",))
+    assert html is None or "<script>alert(1)" not in html.get_content()
+    browser = app.test_client()
+    login(browser, council["members"][0])
+    page = browser.get(f"/consultations/{cid}").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    api.as_(council["staff"]).post(f"/consultations/{cid}/close")
+    pdf = api.as_(council["members"][0]).get(f"/consultations/{cid}/result.pdf")
+    assert pdf.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    (Path("/work/shots/review13") / "result-draft.pdf").parent.mkdir(parents=True, exist_ok=True)
+    (Path("/work/shots/review13") / "result-draft.pdf").write_bytes(pdf.data)
+    assert "<script>alert(1)</script>" in "".join(text.split()), text
