@@ -283,3 +283,21 @@ def test_held_hostile_title_in_mail_page_and_pdf(app, api, council, smtp):
     (Path("/work/shots/review13") / "result-draft.pdf").parent.mkdir(parents=True, exist_ok=True)
     (Path("/work/shots/review13") / "result-draft.pdf").write_bytes(pdf.data)
     assert "<script>alert(1)</script>" in "".join(text.split()), text
+
+
+def test_held_a_consultations_confidential_document_reaches_only_its_readers(api, council):
+    data = _create(api, council)
+    cid, staff = data["id"], api.as_(council["staff"])
+    up = staff.post(f"/meetings/{cid}/documents", data={
+        "file": (BytesIO(sample("to-trinh-do-thi-thong-minh.pdf")), "mat.pdf"), "access": "confidential",
+        "readers": str(council["chair"].id)}, content_type="multipart/form-data")
+    assert up.status_code == 201, up.get_json()
+    doc = up.get_json()["id"]
+    staff.post(f"/consultations/{cid}/send")
+    member, chair = api.as_(council["members"][0]), api.as_(council["chair"])
+    assert doc not in [d["id"] for d in member.get(f"/meetings/{cid}/documents").get_json()["items"]]
+    for path in (f"/documents/{doc}", f"/documents/{doc}/file", f"/documents/{doc}/versions"):
+        assert member.get(path).status_code == 404, path
+        assert api.as_(council["outsider"]).get(path).status_code == 404, path
+    assert chair.get(f"/documents/{doc}").status_code == 200
+    assert member.post(f"/documents/{doc}/comments", json={"page": 1, "text": "x"}).status_code == 404
