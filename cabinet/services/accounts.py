@@ -127,7 +127,7 @@ def update_user(actor: User, user: User, changes: dict) -> User:
 def change_own_password(actor: User, current, new, confirm, address: str | None) -> None:
     """A member changes their own password: the current one first (a guess counts against the login
     limits, as at the login page), then the new one twice. Every other browser, token and live connection
-    of theirs ends (the caller starts a new login for this browser)."""
+    of theirs ends (the caller starts a new login for this browser), and so does any reset link."""
     try:
         authenticate(actor.username, current if isinstance(current, str) else "", address)
     except NotAuthenticated:
@@ -139,7 +139,9 @@ def change_own_password(actor: User, current, new, confirm, address: str | None)
         raise Invalid(_l("Choose a password other than the current one."), code="same_password", field="password")
     actor.password_hash = hash_password(new)
     _end_sessions(actor)
-    from . import audit
+    from . import account_tokens, audit
+    from .password_reset import PURPOSE as RESET
+    account_tokens.revoke_all(actor, RESET)  # a reset link still in the mailbox replaces this password no more
     audit.record(db.session, "user.password_change", actor=actor, obj=actor)
 
 

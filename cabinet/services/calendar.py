@@ -102,6 +102,8 @@ def extra_feed_events(user: User, *, host: str, base_url: str) -> list[Event]:
         meeting = consultation.meeting
         if meeting.status == "draft" or consultation.deadline < utcnow() - FEED_PAST:
             continue
+        if not (is_secretariat(user) or meeting.participant_for(user)):
+            continue  # an archivist reads closed ones, is asked nothing
         event = Event()
         event.add("uid", f"consultation-{meeting.id}@{host}")
         event.add("dtstamp", meeting.updated_at)

@@ -12,7 +12,8 @@ import logging
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (ANSWER_CHOICES, QUESTION_KINDS, VOTING_ROLES, Consultation, ConsultationAnswer,
@@ -126,8 +127,14 @@ def update_consultation(actor: User, consultation: Consultation, data: dict) -> 
     if status != "draft" and set(data) - {"deadline"}:
         raise Conflict(_l("The consultation has been sent: only its deadline can still change."),
                        code="consultation_sent")
+    before = consultation.deadline
+    if status != "draft" and utcnow() >= before:
+        raise Conflict(_l("The deadline has passed; the result is being drawn up."), code="deadline_passed")
     with db.session.no_autoflush:
         _apply(consultation, data, creating=False)
+    if status != "draft" and consultation.deadline < before:
+        raise Conflict(_l("Once sent, the deadline can only move later: members plan their answer by it."),
+                       code="deadline_earlier")
     db.session.flush()
     if status != "draft":
         publish(db.session, consultation.meeting, "consultation.changed", {"deadline": consultation.deadline})
@@ -137,7 +144,7 @@ def update_consultation(actor: User, consultation: Consultation, data: dict) -> 
 def _apply(consultation: Consultation, data: dict, *, creating: bool) -> None:
     meeting = consultation.meeting
     if creating or "title" in data:
-        meeting.title = v.text(data.get("title"), "title", max_length=500)
+        meeting.title = v.line(data.get("title"), "title", max_length=500)
     if "description" in data:
         meeting.description = v.text(data["description"], "description", max_length=20000, required=False)
     if creating or "deadline" in data:
@@ -233,30 +240,42 @@ def answer(actor: User, consultation: Consultation, data: dict) -> tuple[Consult
     where the body allows changes, and only until the deadline."""
     require(actor, "consultation.answer", consultation.meeting)
     _lock(consultation)
+    client_id = v.text(data.get("client_id"), "client_id", max_length=64, required=False)
+    response = response_of(consultation, actor)
+    if response is not None and client_id and response.client_id == client_id:
+        return response, False  # the same form again (its answer was lost on the way): recorded already
     if consultation.meeting.status == "draft":
         raise Conflict(_l("The consultation has not been sent yet."), code="not_sent")
     if consultation.meeting.status == "closed":
         raise Conflict(_l("The consultation is closed; answers are no longer taken."), code="consultation_closed")
     if utcnow() >= consultation.deadline:
         raise Conflict(_l("The deadline has passed; answers are no longer taken."), code="deadline_passed")
-    client_id = v.text(data.get("client_id"), "client_id", max_length=64, required=False)
     answers = _answers(consultation, data.get("answers"))
-    response = response_of(consultation, actor)
     if response is not None:
-        if client_id and response.client_id == client_id:
-            return response, False
         if not consultation.answers_changeable:
             raise Conflict(_l("You have already answered; this consultation does not allow changes."),
                            code="already_answered")
         response.changes += 1
         response.answers.clear()
         db.session.flush()
+        response.client_id, response.answered_at = client_id, utcnow()
+        response.answers.extend(answers)
+        db.session.flush()
     else:
-        response = ConsultationResponse(meeting_id=consultation.meeting_id, user_id=actor.id, changes=0)
+        response = ConsultationResponse(meeting_id=consultation.meeting_id, user_id=actor.id, changes=0,
+                                        client_id=client_id, answered_at=utcnow(), answers=answers)
         db.session.add(response)
-    response.client_id, response.answered_at = client_id, utcnow()
-    response.answers.extend(answers)
-    db.session.flush()
+        try:  # not a savepoint: on SQLite a savepoint opened as the first write commits at its release
+            db.session.flush()
+        except IntegrityError:  # the same member's other tablet, a moment earlier: one answer
+            db.session.rollback()
+            raise Conflict(_l("Your answer was recorded from another device a moment ago; reload the page to "
+                              "see it."), code="already_answered")
+    # Written now, so this transaction writes: read the status again inside it. A close that committed
+    # after the check above (SQLite reads outside a write transaction; nothing is locked there) is seen
+    # here, and the answer is refused rather than left out of a result already drawn.
+    if db.session.scalar(select(Meeting.status).where(Meeting.id == consultation.meeting_id)) != "published":
+        raise Conflict(_l("The consultation is closed; answers are no longer taken."), code="consultation_closed")
     counts = progress(consultation)
     publish(db.session, consultation.meeting, "consultation.progress", counts)
     log.info("consultation %s answered by %s (%s/%s)", consultation.meeting_id, actor.id,
@@ -318,9 +337,8 @@ def close(actor: User, consultation: Consultation) -> Consultation:
     """The secretariat draws the result up before the deadline (everyone has answered, say)."""
     require(actor, "consultation.manage", consultation.meeting)
     _lock(consultation)
-    if consultation.meeting.status != "published":
+    if not draw_up(consultation):
         raise Conflict(_l("Only a sent consultation that is still open can be closed."), code="not_open")
-    draw_up(consultation)
     return consultation
 
 
@@ -334,17 +352,22 @@ def close_due(now=None) -> int:
     for meeting_id in ids:
         consultation = db.session.get(Consultation, meeting_id)
         _lock(consultation)
-        if consultation.meeting.status == "published":
-            draw_up(consultation)
-            done += 1
+        done += draw_up(consultation)
         db.session.commit()
     return done
 
 
-def draw_up(consultation: Consultation) -> None:
-    """Close it and freeze the result (who answered what, the counts, the decision)."""
+def draw_up(consultation: Consultation) -> bool:
+    """Close it and freeze the result (who answered what, the counts, the decision) — if it is still open:
+    the move from published to closed is one conditional UPDATE, so of two passes, or the last answer and
+    the secretariat's close, exactly one draws the result up (on SQLite too, where rows are not locked)."""
     from .consultation_result import compute
     meeting = consultation.meeting
+    claimed = db.session.execute(update(Meeting).where(Meeting.id == meeting.id, Meeting.status == "published")
+                                 .values(status="closed").execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.refresh(meeting, ["status"])
+        return False
     meeting.status = "closed"
     consultation.result = compute(consultation)
     consultation.result_drawn_at = utcnow()
@@ -354,6 +377,7 @@ def draw_up(consultation: Consultation) -> None:
              consultation.result["total"])
     from .notifications import consultation_result_to_sign
     consultation_result_to_sign(consultation)
+    return True
 
 
 def awaiting_answer(user: User, now=None) -> list[Consultation]:

@@ -75,6 +75,9 @@ def send_due(limit: int = 50) -> int:
             deliver(message)
         except (OSError, smtplib.SMTPException) as error:
             _failed(message, error)
+        except Exception as error:  # noqa: BLE001 — a message that cannot be built: no retry mends it
+            message.attempts = MAX_ATTEMPTS - 1
+            _failed(message, error)
         else:
             message.status, message.sent_at, message.last_error = "sent", utcnow(), ""
             sent += 1
@@ -135,7 +138,7 @@ def as_email(message: OutgoingMail) -> EmailMessage:
     email = EmailMessage(policy=MAIL_POLICY)
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
-    email["Subject"] = message.subject
+    email["Subject"] = " ".join(message.subject.split())  # one line, whatever a title held
     email["Message-ID"] = make_msgid(idstring=f"cabinet-{message.id}")
     email.set_content(message.text)
     if message.html:

@@ -59,7 +59,7 @@ def is_upcoming(meeting: Meeting, now) -> bool:
 
 def _apply_fields(meeting: Meeting, data: dict, *, creating: bool) -> None:
     if creating or "title" in data:
-        meeting.title = v.text(data.get("title"), "title", max_length=500)
+        meeting.title = v.line(data.get("title"), "title", max_length=500)
     if "description" in data:
         meeting.description = v.text(data["description"], "description", max_length=20000, required=False)
     if "location" in data:
@@ -107,6 +107,11 @@ def update_meeting(actor: User, meeting: Meeting, data: dict) -> Meeting:
 
 
 def ensure_editable(meeting: Meeting) -> None:
+    """A closed meeting's record is final; a written consultation's documents and members are those it
+    was sent with (members answer about them)."""
+    if meeting.form == "written" and meeting.status != "draft":
+        raise Conflict(_l("The consultation has been sent: its documents and members no longer change."),
+                       code="consultation_sent")
     if meeting.status not in EDITABLE_STATUSES:
         raise Conflict(_l("The meeting is closed; its record can no longer be changed."), code="meeting_closed")
 

@@ -57,6 +57,12 @@ def text(value, field: str, *, max_length: int, required: bool = True) -> str:
     return value
 
 
+def line(value, field: str, *, max_length: int, required: bool = True) -> str:
+    """`text` on one line: line breaks and tabs become single spaces. For titles and subjects, which go
+    into mail headers, calendar summaries and one-line places of every page."""
+    return " ".join(text(value, field, max_length=max_length, required=required).split())
+
+
 def choice(value, field: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise Invalid(_l("“%(field)s” must be one of: %(allowed)s.", field=_label(field), allowed=", ".join(allowed)),

@@ -78,6 +78,10 @@ def upgrade():
 
 
 def downgrade():
+    # Without its form a consultation would come back as a session with no agenda, in every meeting list
+    # and calendar: it goes with its tables (its documents and audit entries with the meeting, as when a
+    # draft meeting is deleted). Downgrading past this revision gives up the consultations.
+    op.execute("DELETE FROM meetings WHERE form = 'written'")
     op.drop_table('consultation_answers')
     op.drop_table('consultation_responses')
     op.drop_table('consultation_questions')

@@ -27,7 +27,6 @@ def _sent(api, council, **extra):
 # --- findings -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review13 finding 1: a sent consultation's deadline can be pulled earlier")
 def test_after_sending_the_deadline_only_moves_later(api, council):
     """update_consultation's docstring (and Decree 30's fairness to those consulted): once sent, the deadline
     moves later, never earlier — members plan their answer by the deadline they were sent."""
@@ -39,7 +38,6 @@ def test_after_sending_the_deadline_only_moves_later(api, council):
                                              moved.status_code)
 
 
-@pytest.mark.xfail(strict=True, reason="review13 finding 2: a passed deadline can be moved later, reopening answers")
 def test_a_passed_deadline_is_not_reopened_by_moving_it(api, council):
     """The deadline passed (the background pass has not drawn the result up yet): answers are closed; moving
     the deadline now must not reopen a consultation that members were told had ended."""
@@ -53,7 +51,6 @@ def test_a_passed_deadline_is_not_reopened_by_moving_it(api, council):
     assert reopened.status_code == 409, "a consultation past its deadline was reopened for another day"
 
 
-@pytest.mark.xfail(strict=True, reason="review13 finding 6: a resent recorded answer gets 409 after the close")
 def test_a_recorded_answer_resent_after_the_close_is_recognised(api, council):
     """The tablet's PUT reached the server (the answer is recorded, and as the last one it drew up the result)
     but the reply was lost; the outbox resends the same client_id: the server should recognise it (200,
@@ -70,7 +67,6 @@ def test_a_recorded_answer_resent_after_the_close_is_recognised(api, council):
     assert retry.status_code == 200 and retry.get_json()["changed"] is False, retry.get_json()
 
 
-@pytest.mark.xfail(strict=True, reason="review13 finding 3: the consulted document takes a new version after answers")
 def test_documents_do_not_change_under_answers_already_given(api, council):
     """The page offers uploads only in draft (members answer about the documents as sent), but the REST API
     takes a new version of the consulted document after members have answered."""
@@ -88,7 +84,6 @@ def test_documents_do_not_change_under_answers_already_given(api, council):
                                         version.status_code)
 
 
-@pytest.mark.xfail(strict=True, reason="review13 finding 8: the archivist's feed lists consultation deadlines")
 def test_the_archivists_calendar_holds_no_consultation_deadlines(app, api, council, make):
     """feed_meetings: archivists read closed meetings but do not attend them — not in their calendar; the
     consultation deadlines are those 'they are asked to answer'. An archivist is asked nothing."""
@@ -201,8 +196,6 @@ def test_two_different_answers_at_once_take_one_and_refuse_the_other(app, api, c
     codes = _at_once(app, [put("agree", "a"), put("disagree", "b"), put("agree", "c"), put("disagree", "d")])
     shown = sorted(c if isinstance(c, int) else f"500 {type(c).__name__}" for c in codes) if all(
         isinstance(c, int) for c in codes) else [c if isinstance(c, int) else f"500 {type(c).__name__}" for c in codes]
-    if backend == "sqlite" and shown != [200, 409, 409, 409]:
-        pytest.xfail(f"review13 finding 5 (SQLite): the same member's answers at once: {shown}")
     assert shown == [200, 409, 409, 409], f"the same member's answers at once (two tablets): {shown}"
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ConsultationResponse)) == 1
@@ -216,8 +209,6 @@ def test_two_background_passes_draw_the_result_up_once(app, api, council, smtp, 
     db.session.get(Consultation, cid).deadline = utcnow() - timedelta(seconds=1)
     db.session.commit()
     done = _at_once(app, [consultations.close_due, consultations.close_due, consultations.close_due])
-    if backend == "sqlite" and sorted(d for d in done if isinstance(d, int)) != [0, 0, 1]:
-        pytest.xfail(f"review13 finding 5 (SQLite): the result drawn up by {done} passes at once")
     assert sorted(d for d in done if isinstance(d, int)) == [0, 0, 1], f"result drawn up by {done} passes at once"
     from cabinet.models import OutgoingMail
     db.session.expire_all()
@@ -249,7 +240,6 @@ def test_the_last_answer_and_the_close_at_once_draw_the_result_up_once(app, api,
 HOSTILE = "Dự thảo <script>alert(1)</script>"
 
 
-@pytest.mark.xfail(strict=True, reason="review13 finding 4: a CR/LF title raises ValueError out of send_due")
 def test_a_line_break_in_a_title_does_not_stop_the_mail_sender(api, council, smtp):
     """A title sent through the API with CR/LF (v.text keeps line breaks): the Subject header refuses it in
     as_email, a ValueError that deliver()'s (OSError, SMTPException) does not catch — send_due ends, the
