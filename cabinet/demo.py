@@ -11,7 +11,8 @@ from . import resources
 from .config import DEFAULT_TIMEZONE
 from .extensions import db
 from .models import Body, Meeting, Poll, SessionEvent
-from .services import accounts, agenda, bodies, certificates, documents, live, meetings, minutes, participants, polls
+from .services import (accounts, agenda, bodies, certificates, consultations, documents, live, meetings, minutes,
+                       participants, polls)
 
 DEMO_PASSWORD = "demo-2026"
 COMMITTEE = "Ủy ban nhân dân thành phố Thanh Hóa"
@@ -236,7 +237,27 @@ def _create() -> Meeting:
                     "Phòng họp số 1, trụ sở HĐND - UBND thành phố", "in_person", BUDGET_AGENDA)
     _invite(actor, past, users, chair="chutich", members=committee_members, guests=[])
     meetings.move_status(actor, past, "publish")
+    _consult(actor, committee, users, committee_members, now)
     return past
+
+
+def _consult(actor, committee, users, members, now) -> None:
+    """An open written consultation of the committee (two questions, deadline in three days), a third of
+    the members having answered already: what "Lấy ý kiến bằng văn bản" looks like in use."""
+    consultation = consultations.create_consultation(actor, {
+        "title": "Dự thảo Kế hoạch chỉnh trang đô thị thành phố Thanh Hóa năm 2027",
+        "description": "Xin ý kiến các thành viên UBND thành phố về dự thảo Kế hoạch trước khi trình HĐND.",
+        "deadline": _local(now + timedelta(days=3), 17), "body_id": committee.id, "chair_id": users["chutich"].id,
+        "member_ids": [users[u].id for u in members],
+        "questions": [{"text": "Đồng ý thông qua dự thảo Kế hoạch chỉnh trang đô thị năm 2027?", "kind": "choice"},
+                      {"text": "Góp ý khác về danh mục công trình và tiến độ", "kind": "text"}]})
+    consultations.send(actor, consultation)
+    first, second = consultation.questions
+    for username, choice, text in (("pct.hung", "agree", "Đề nghị ưu tiên các tuyến phố trung tâm."),
+                                   ("tp.taichinh", "other", "Cần làm rõ nguồn vốn ngân sách năm 2027.")):
+        consultations.answer(users[username], consultation, {"answers": [
+            {"question_id": first.id, "choice": choice, "text": text if choice == "other" else ""},
+            {"question_id": second.id, "text": text}]})
 
 
 def _meeting(actor, body, title, starts, ends, location, mode, items):

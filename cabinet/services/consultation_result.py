@@ -129,7 +129,15 @@ def result_pdf(actor: User, consultation: Consultation) -> bytes:
         raise Conflict(_l("The result is drawn up at the deadline."), code="result_not_ready")
     if consultation.signed_sha256:
         return store().path(consultation.signed_sha256).read_bytes()
-    return render_pdf(consultation, draft=True)[0]
+    key = (consultation.meeting_id, consultation.result_drawn_at)
+    if key not in _unsigned:  # the result is frozen: drawn once, not once per member opening it
+        while len(_unsigned) >= 16:
+            _unsigned.pop(next(iter(_unsigned)))
+        _unsigned[key] = render_pdf(consultation, draft=True)[0]
+    return _unsigned[key]
+
+
+_unsigned: dict[tuple, bytes] = {}  # per process: (consultation, drawn at) → the unsigned report
 
 
 def sign_result(actor: User, consultation: Consultation, passphrase) -> Consultation:

@@ -47,7 +47,7 @@ def test_demo_is_realistic_and_loads_once(app):
     assert len(titles) >= 2
     items = [i.title for m in db.session.query(Meeting) for i in m.items]
     assert any("Đề án xây dựng thành phố thông minh" in t for t in items)
-    regular = db.session.query(Meeting).filter(Meeting.status == "published").first()
+    regular = db.session.query(Meeting).filter(Meeting.status == "published", Meeting.form == "session").first()
     roles = {p.role for p in regular.participants}
     assert {"chair", "secretary", "member", "guest"} <= roles
     from cabinet.demo import default_samples
@@ -55,6 +55,10 @@ def test_demo_is_realistic_and_loads_once(app):
     if default_samples() is not None:  # the shared sample PDFs become the meetings' documents
         assert db.session.query(Document).count() >= 4
         assert {d.access for d in db.session.query(Document)} == {"public", "participants", "confidential"}
+    from cabinet.models import Consultation
+    from cabinet.services.consultations import progress
+    consultation = db.session.query(Consultation).one()  # open, a few members have answered
+    assert consultation.meeting.status == "published" and progress(consultation)["answered"] == 2
     past = db.session.query(Meeting).filter(Meeting.status == "closed").one()  # held: minutes await signatures
     from cabinet.models import Minutes
     from cabinet.services import certificates
