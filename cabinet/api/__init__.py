@@ -115,4 +115,4 @@ def _answer_unrouted_api_errors_in_json(state):
     state.app.register_error_handler(HTTPException, http_error)
 
 
-from . import archive, audit, auth, documents, live, meetings, minutes, openapi, users  # noqa: E402,F401  (routes register on api_bp)
+from . import archive, audit, auth, documents, inbox, live, meetings, minutes, openapi, users  # noqa: E402,F401  (routes register on api_bp)

@@ -200,6 +200,7 @@ def upload_document(actor: User, meeting: Meeting, stream: BinaryIO, *, filename
     db.session.add(document)
     db.session.flush()
     _announce(document, "document.published", {"document_id": document.id})
+    _inbox_changed(meetings=[meeting.id])
     _prepare_copies(document)
     return document
 
@@ -217,6 +218,7 @@ def add_version(actor: User, document: Document, stream: BinaryIO, *, filename: 
                                              uploaded_by_id=actor.id))
     db.session.flush()
     _announce(document, "document.version", {"document_id": document.id, "version": number})
+    _inbox_changed(meetings=[document.meeting_id])
     _prepare_copies(document)
     return document
 
@@ -243,6 +245,7 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
         move_document(actor, document, item.id if item else None, data.get("position"))
     if readers is not None:
         _announce(document, "document.published", {"document_id": document.id})
+        _inbox_changed(meetings=[meeting.id])  # who may read it changed
         _prepare_copies(document)
     return document
 
@@ -309,6 +312,8 @@ def move_document(actor: User, document: Document, item_id, position=None) -> Do
     audit.record(db.session, "document.move", actor=actor, obj=document,
                  details={"from_item": before[0], "to_item": target_id, "position": position})
     _announce(document, "document.updated", {"document_id": document.id})
+    if target_id != before[0]:
+        _inbox_changed(meetings=[meeting.id])  # onto or off a confidential item: guests gain or lose it
     return document
 
 
@@ -321,6 +326,7 @@ def withdraw_document(actor: User, document: Document) -> Document:
         return document
     _announce(document, "document.withdrawn", {"document_id": document.id})  # to those who could read it
     document.withdrawn_at, document.withdrawn_by_id = utcnow(), actor.id
+    _inbox_changed(meetings=[document.meeting_id])
     _stop_presenting(document)
     db.session.flush()
     audit.record(db.session, "document.withdraw", actor=actor, obj=document,
@@ -347,6 +353,7 @@ def restore_document(actor: User, document: Document) -> Document:
     db.session.flush()
     audit.record(db.session, "document.restore", actor=actor, obj=document)
     _announce(document, "document.published", {"document_id": document.id})
+    _inbox_changed(meetings=[document.meeting_id])
     _prepare_copies(document)
     return document
 
@@ -354,6 +361,7 @@ def restore_document(actor: User, document: Document) -> Document:
 def delete_document(actor: User, document: Document) -> None:
     require(actor, "document.manage", document.meeting)
     ensure_editable(document.meeting)
+    _inbox_changed(meetings=[document.meeting_id])
     db.session.delete(document)
     db.session.flush()
 
@@ -460,6 +468,12 @@ def record_read(actor: User, version: DocumentVersion) -> None:
     if read is None:
         db.session.add(DocumentRead(version_id=version.id, user_id=actor.id, first_opened_at=now,
                                     last_opened_at=now, opens=1))
+        _inbox_changed(users=[actor.id])  # the first opening of this version: one entry fewer
     else:
         read.last_opened_at, read.opens = now, read.opens + 1
     db.session.flush()
+
+
+def _inbox_changed(**which) -> None:
+    from .notifications import inbox_changed  # (notifications reads this area's modules)
+    inbox_changed(**which)

@@ -153,6 +153,8 @@ RULES: dict[str, Callable] = {
                                                                  == "closed"),
     "archive.search": lambda user, _: is_secretariat(user) or is_archivist(user),
     "audit.view": lambda user, _: is_admin(user) or is_archivist(user),
+    # Everyone's own inbox: its sources list only what the user may read (services/inbox.py).
+    "inbox.view": lambda user, _: True,
 }
 
 

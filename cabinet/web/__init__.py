@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
     from .archive import archive_bp
     from .auth import auth_bp
     from .documents import documents_bp
+    from .inbox import inbox_bp
     from .live import live_bp
     from .meetings import meetings_bp
     from .minutes import minutes_bp
@@ -32,6 +33,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(minutes_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(inbox_bp)
     from ..presentation.polls import MAJORITY_LABELS
     app.jinja_env.globals["majority_labels"] = MAJORITY_LABELS  # the live page, the banner, the record
 
