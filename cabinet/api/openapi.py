@@ -451,6 +451,12 @@ def build_document() -> dict:
             "cookie": {"type": "apiKey", "in": "cookie", "name": "cabinet_session"}}},
         "security": [{"bearer": []}, {"cookie": []}],
         "paths": paths,
+        # Socket.IO events a client of this API also receives (the meeting's events: docs/LIVE.md).
+        "x-socketio-events": {"inbox.count": {
+            "to": "the user's own room: every connection of theirs, a meeting joined or not",
+            "payload": {"$ref": "#/components/schemas/InboxCount"},
+            "when": "something may have changed the user's inbox (GET /inbox); after a (re)connection, ask "
+                    "GET /inbox/count for what was missed"}},
     }
 
 
