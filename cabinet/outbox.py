@@ -61,6 +61,14 @@ def notify_user(session: Session, user_id: int, name: str, payload: dict) -> Non
     session.info.setdefault(_PENDING, []).append((user_room(user_id), name, payload))
 
 
+def notify_users(session: Session, user_ids, name: str, payload: dict) -> None:
+    """The same private event to several users' devices after commit: one emit to all their rooms, so the
+    message is encoded once however many receive it (500 members' inbox counts)."""
+    rooms = [user_room(u) for u in sorted(user_ids)]
+    if rooms:
+        session.info.setdefault(_PENDING, []).append((rooms, name, payload))
+
+
 def _send_pending(session: Session) -> None:
     for room, name, message in session.info.pop(_PENDING, []):
         try:

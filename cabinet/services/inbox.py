@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import (AgendaItem, Document, DocumentRead, DocumentReader, DocumentVersion, Meeting, Minutes,
                       Participant, User, UserRole)
 from ..models.types import utcnow
-from ..outbox import notify_user
+from ..outbox import notify_users
 from .permissions import may
 
 log = logging.getLogger(__name__)
@@ -116,17 +116,24 @@ def _affected(pending: dict) -> set[int]:
 
 
 def _count_before_commit(session: Session) -> None:
-    """Counted inside the transaction (after commit a session may not query), queued for after it."""
+    """Counted inside the transaction (after commit a session may not query), queued for after it. A
+    savepoint's commit (the mail outbox takes some) is not the end: the count waits for the real one."""
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_CHANGED, None)
     if not pending:
         return
     try:
-        counts = counts_for(_affected(pending))
-    except Exception:  # a badge must never turn a committed change into an error
+        with session.begin_nested():  # a failed count rolls back to here: PostgreSQL keeps the change committable
+            counts = counts_for(_affected(pending))
+    except Exception:  # a badge must never turn the change into an error; the next push or page corrects it
         log.exception("inbox counts could not be taken")
         return
+    by_count: dict[int, list[int]] = defaultdict(list)
     for user_id, count in counts.items():
-        notify_user(session, user_id, "inbox.count", {"count": count})
+        by_count[count].append(user_id)
+    for count, user_ids in sorted(by_count.items()):  # a council's members mostly share one count: one emit
+        notify_users(session, user_ids, "inbox.count", {"count": count})
 
 
 def install() -> None:
@@ -180,15 +187,19 @@ def _unread_documents(ids: list[int]):
     opened. The reading rule of permissions._may_read_document, in SQL: the secretariat reads everything;
     a guest (unless an archivist) not what hangs under a confidential item; a confidential document only its
     named readers. Withdrawn documents are nobody's to read here."""
+    now = utcnow()
+    # The current version of each document of an upcoming meeting only (not of the whole archive's history).
     latest = (select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number"))
+              .join(Document, Document.id == DocumentVersion.document_id)
+              .join(Meeting, Meeting.id == Document.meeting_id)
+              .where(upcoming(now), Document.withdrawn_at.is_(None))
               .group_by(DocumentVersion.document_id).subquery())
-    current = aliased(DocumentVersion)
+    current, opened = aliased(DocumentVersion), aliased(DocumentRead)
     item, parent = aliased(AgendaItem), aliased(AgendaItem)
     staff = _has_role("secretariat", "admin")
     under_confidential = or_(func.coalesce(item.confidential, false()), func.coalesce(parent.confidential, false()))
     sees_item = or_(Participant.role != "guest", _has_role("archivist"), ~under_confidential)
     named = exists().where(DocumentReader.document_id == Document.id, DocumentReader.user_id == Participant.user_id)
-    opened = exists().where(DocumentRead.version_id == current.id, DocumentRead.user_id == Participant.user_id)
     return (select(Participant.user_id, Document.id.label("document_id"), current.number.label("version"))
             .join(Meeting, Meeting.id == Participant.meeting_id)
             .join(User, User.id == Participant.user_id)
@@ -197,8 +208,9 @@ def _unread_documents(ids: list[int]):
             .join(current, and_(current.document_id == Document.id, current.number == latest.c.number))
             .outerjoin(item, item.id == Document.agenda_item_id)
             .outerjoin(parent, parent.id == item.parent_id)
-            .where(Participant.user_id.in_(ids), User.active, upcoming(utcnow()), Document.withdrawn_at.is_(None),
-                   ~opened, or_(staff, and_(sees_item, or_(Document.access != "confidential", named)))))
+            .outerjoin(opened, and_(opened.version_id == current.id, opened.user_id == Participant.user_id))
+            .where(Participant.user_id.in_(ids), User.active, opened.id.is_(None),  # never opened: an anti-join
+                   or_(staff, and_(sees_item, or_(Document.access != "confidential", named)))))
 
 
 def document_entries(user: User) -> list[Entry]:

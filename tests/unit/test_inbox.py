@@ -191,7 +191,8 @@ def test_the_new_counts_are_pushed_after_commit_to_those_concerned_only(scene, a
     staff, member, guest, other = scene["staff"], scene["member"], scene["guest"], scene["other"]
     sent = []
     real_emit = socketio.emit
-    socketio.emit = lambda name, payload, to=None, **kw: sent.append((name, payload, to))
+    socketio.emit = lambda name, payload, to=None, **kw: sent.extend(  # one emit may name several rooms
+        (name, payload, room) for room in (to if isinstance(to, list) else [to]))
     try:
         _upload(staff, scene["meeting"], title="Tờ trình")
         pushed = {to: payload for name, payload, to in sent if name == "inbox.count"}
@@ -201,5 +202,30 @@ def test_the_new_counts_are_pushed_after_commit_to_those_concerned_only(scene, a
         participants.reply_to_invitation(member, scene["meeting"], True)
         db.session.rollback()  # rolled back: nothing is pushed
         assert [s for s in sent if s[0] == "inbox.count"] == []
+    finally:
+        socketio.emit = real_emit
+
+
+def test_a_savepoint_inside_the_transaction_does_not_count_early(scene):
+    """The mail outbox commits savepoints mid-request: the count waits for the real commit, and sees it all."""
+    staff, member = scene["staff"], scene["member"]
+    sent = []
+    real_emit = socketio.emit
+    socketio.emit = lambda name, payload, to=None, **kw: sent.extend(  # one emit may name several rooms
+        (name, payload, room) for room in (to if isinstance(to, list) else [to]))
+    try:
+        participants.reply_to_invitation(member, scene["meeting"], True)  # 1 → 0
+        with db.session.begin_nested():
+            pass
+        assert sent == []
+        later = meetings.create_meeting(staff, {"title": "Phiên họp bổ sung", "starts_at": "2030-01-02T08:00:00+07:00"})
+        db.session.flush()
+        participants.add_participant(staff, later, member.id, "member")
+        later.items  # noqa: B018 (loaded: the publication needs an item)
+        from cabinet.services import agenda
+        agenda.add_item(staff, later, {"title": "Nội dung"})
+        meetings.move_status(staff, later, "publish")  # a new invitation, in the same transaction
+        db.session.commit()
+        assert [(p, to) for name, p, to in sent if name == "inbox.count"] == [({"count": 1}, f"user:{member.id}")]
     finally:
         socketio.emit = real_emit
