@@ -124,8 +124,9 @@ def _count_before_commit(session: Session) -> None:
     if not pending:
         return
     try:
-        with session.begin_nested():  # a failed count rolls back to here: PostgreSQL keeps the change committable
-            counts = counts_for(_affected(pending))
+        # No savepoint around this: releasing one fires the session's after_commit, which would send every
+        # pending event (and run the after-commit jobs) before the real commit.
+        counts = counts_for(_affected(pending))
     except Exception:  # a badge must never turn the change into an error; the next push or page corrects it
         log.exception("inbox counts could not be taken")
         return
