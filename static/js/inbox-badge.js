@@ -1,9 +1,11 @@
 // The top bar's "Việc cần làm" count, kept current: the server pushes `inbox.count` {count} to the user's
 // room whenever something changes what waits for them (services/inbox.py). After every (re)connection the
 // count is asked for once, for what changed while the socket was not there. 0 hides the badge.
+// Its own connection: sharing the meeting pages' one (js/live/connection.js) broke the minutes page's
+// reconnection after a reload (tests/e2e/test_minutes_editor.py); one socket per page is still to be done.
 
 import { api } from "./api.js";
-import { pageSocket } from "./live/socket.js";
+import { io } from "../vendor/socket.io/socket.io.esm.min.js";
 
 const badge = document.querySelector("[data-inbox-count]");
 
@@ -16,7 +18,7 @@ function show(count) {
 }
 
 if (badge) {
-  const socket = pageSocket();
+  const socket = io({ transports: ["websocket", "polling"], autoConnect: false });
   socket.on("inbox.count", (payload) => show(payload?.count));
   socket.on("connect", async () => {
     try {

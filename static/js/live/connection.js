@@ -7,7 +7,7 @@
 // - Every (re)connection joins again. When the tablet loses the network (the browser's `offline`), the
 //   socket is closed at once and opened again on `online`, so the page never trusts a dead connection.
 
-import { pageSocket } from "./socket.js";
+import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
 
 const NUMBERED = ["meeting.status", "agenda.updated", "agenda.current", "attendance.updated", "present.page",
   "speakers.updated", "poll.opened", "poll.closed", "document.published", "document.version",
@@ -28,7 +28,7 @@ export class LiveConnection {
     this.joining = null;
     this.joins = 0;
     this.buffer = [];
-    this.socket = pageSocket();  // shared with the inbox badge (js/inbox-badge.js)
+    this.socket = io({ transports: ["websocket", "polling"], autoConnect: false });
     this.socket.on("connect", () => this.join());
     this.socket.on("disconnect", () => {
       this.joined = false;
@@ -54,8 +54,7 @@ export class LiveConnection {
       return this;
     }
     this.status("connecting");
-    if (this.socket.connected) this.join();  // the badge opened the page's socket first: no "connect" comes
-    else this.socket.connect();
+    this.socket.connect();
     return this;
   }
 
