@@ -304,6 +304,10 @@ async def _client_loop(conn, url: str, password: str) -> None:
         async def _closed(data):
             record("poll.closed", data["poll"]["id"], idx, time.time())
 
+        @sio.on("inbox.count")
+        async def _inbox(data):  # bench/inbox_counts.py: keyed by the count, which each run makes new
+            record("inbox.count", data.get("count"), idx, time.time())
+
         @sio.on("poll.progress")
         async def _progress(data):
             counts = progress.setdefault(data["poll_id"], {})

@@ -32,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app, babel)
     outbox.install()
+    from .services import inbox
+    inbox.install()  # the badge's counts, taken before each commit that changed someone's inbox
     audit.install(app)
 
     from .api import api_bp

@@ -16,6 +16,7 @@ from .extensions import socketio
 from .models import Meeting
 
 log = logging.getLogger(__name__)
+_MARKS = "cabinet_outbox_savepoints"
 _PENDING = "cabinet_pending_events"
 
 
@@ -61,7 +62,18 @@ def notify_user(session: Session, user_id: int, name: str, payload: dict) -> Non
     session.info.setdefault(_PENDING, []).append((user_room(user_id), name, payload))
 
 
+def notify_users(session: Session, user_ids, name: str, payload: dict) -> None:
+    """The same private event to several users' devices after commit: one emit to all their rooms, so the
+    message is encoded once however many receive it (500 members' inbox counts)."""
+    rooms = [user_room(u) for u in sorted(user_ids)]
+    if rooms:
+        session.info.setdefault(_PENDING, []).append((rooms, name, payload))
+
+
 def _send_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release (SQLAlchemy calls it a commit): the events wait for the real one
+    session.info.pop(_MARKS, None)
     for room, name, message in session.info.pop(_PENDING, []):
         try:
             if room is None:
@@ -72,12 +84,26 @@ def _send_pending(session: Session) -> None:
             log.exception("could not emit %s to %s", name, room)
 
 
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _mark_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(session.info.get(_PENDING) or ())
+
+
+def _drop_pending(session: Session, previous) -> None:
+    """A rolled-back savepoint forgets what was queued inside it; a rolled-back transaction, everything."""
+    if previous.nested:
+        mark = session.info.get(_MARKS, {}).pop(id(previous), None)
+        if mark is not None and session.info.get(_PENDING):
+            del session.info[_PENDING][mark:]
+    elif previous.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
 
 
 def install() -> None:
-    """Hook commit and rollback of every session once per process."""
+    """Hook commit and rollback of every session once per process (as services/audit.py does, a savepoint
+    is neither: events queued before or inside it go out with the real commit)."""
     if not event.contains(Session, "after_commit", _send_pending):
         event.listen(Session, "after_commit", _send_pending)
-        event.listen(Session, "after_soft_rollback", lambda session, previous: _drop_pending(session))
+        event.listen(Session, "after_transaction_create", _mark_savepoint)
+        event.listen(Session, "after_soft_rollback", _drop_pending)

@@ -115,5 +115,5 @@ def _answer_unrouted_api_errors_in_json(state):
     state.app.register_error_handler(HTTPException, http_error)
 
 
-from . import (archive, audit, auth, consultations, documents, draft_comments, live, meetings, minutes,  # noqa: E402,F401
-               openapi, users)  # (routes register on api_bp)
+from . import (archive, audit, auth, consultations, documents, draft_comments, inbox, live, meetings,  # noqa: E402,F401
+               minutes, openapi, users)  # (routes register on api_bp)

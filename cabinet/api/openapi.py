@@ -220,6 +220,14 @@ MINUTES_SCHEMAS["MeetingRecord"] = _obj({
                              "polls": {"type": "array", "items": _RECORD_POLL}})},
     "other_polls": {"type": "array", "items": _RECORD_POLL}})
 SCHEMAS.update(MINUTES_SCHEMAS)
+SCHEMAS["InboxEntry"] = _obj({
+    "source": {"type": "string", "description": "invitations | documents | minutes (more sources may come)"},
+    "ref_id": {"type": "integer", "description": "the meeting, document or minutes the entry is about"},
+    "title": STR, "state": {"type": "string", "description": "documents: new | updated; minutes: secretary | "
+                                                             "chair (whose signature); invitations: the role"},
+    "version": INT, "meeting": _obj({"id": INT, "title": STR, "starts_at": TIME}), "url": STR})
+SCHEMAS["Inbox"] = _obj({"count": INT, "entries": {"type": "array", "items": {"$ref": "#/components/schemas/InboxEntry"}}})
+SCHEMAS["InboxCount"] = _obj({"count": INT})
 SCHEMAS["AuditEntry"] = _obj({"id": INT, "at": TIME, "actor_id": INT, "actor_name": STR, "remote_addr": STR,
                               "action": STR, "object_type": STR, "object_id": STR, "meeting_id": INT,
                               "details": {"type": "object"}, "prev_hash": STR, "hash": STR})
@@ -378,6 +386,12 @@ ROUTES = [
      "AuditVerification", (401, 403)),
     ("post", "/verify", "Signature report of any PDF", "multipart:VerifyUpload", 200, "VerifyReport",
      (400, 401, 413, 415)),
+    ("get", "/inbox", "Việc cần làm: what waits for the caller (invitations to answer, documents new or updated "
+     "since they last opened them, minutes to sign), only what they may read; `url` is where each is done. "
+     "Live: the socket event `inbox.count` {count} reaches the user's devices whenever it changes",
+     None, 200, "Inbox", (401,)),
+    ("get", "/inbox/count", "The inbox's count alone (the badge), as after a socket (re)connection", None, 200,
+     "InboxCount", (401,)),
 ]
 
 
@@ -546,6 +560,12 @@ def build_document() -> dict:
             "cookie": {"type": "apiKey", "in": "cookie", "name": "cabinet_session"}}},
         "security": [{"bearer": []}, {"cookie": []}],
         "paths": paths,
+        # Socket.IO events a client of this API also receives (the meeting's events: docs/LIVE.md).
+        "x-socketio-events": {"inbox.count": {
+            "to": "the user's own room: every connection of theirs, a meeting joined or not",
+            "payload": {"$ref": "#/components/schemas/InboxCount"},
+            "when": "something may have changed the user's inbox (GET /inbox); after a (re)connection, ask "
+                    "GET /inbox/count for what was missed"}},
     }
 
 

@@ -170,6 +170,8 @@ def sign_result(actor: User, consultation: Consultation, passphrase) -> Consulta
     consultation.signed_by_id, consultation.signer_name = actor.id, actor.full_name
     consultation.certificate_subject, consultation.signed_at = subject[:500], utcnow()
     publish(db.session, consultation.meeting, "consultation.signed", {"signer": actor.full_name})
+    from .notifications import inbox_changed
+    inbox_changed(users=[actor.id])
     db.session.flush()
     log.info("consultation %s result signed by %s", consultation.meeting_id, actor.id)
     return consultation

@@ -226,8 +226,9 @@ def send(actor: User, consultation: Consultation) -> Consultation:
     consultation.sent_at = utcnow()
     publish(db.session, consultation.meeting, "meeting.status", {"status": "published"})
     db.session.flush()
-    from .notifications import consultation_sent
+    from .notifications import consultation_sent, inbox_changed
     consultation_sent(consultation)
+    inbox_changed(meetings=[consultation.meeting_id])
     return consultation
 
 
@@ -280,6 +281,8 @@ def answer(actor: User, consultation: Consultation, data: dict) -> tuple[Consult
     publish(db.session, consultation.meeting, "consultation.progress", counts)
     log.info("consultation %s answered by %s (%s/%s)", consultation.meeting_id, actor.id,
              counts["answered"], counts["total"])
+    from .notifications import inbox_changed
+    inbox_changed(users=[actor.id])
     if counts["answered"] >= counts["total"] and not consultation.answers_changeable:
         draw_up(consultation)  # nobody is left to answer and nobody may change: no reason to wait
     return response, True
@@ -375,8 +378,9 @@ def draw_up(consultation: Consultation) -> bool:
     db.session.flush()
     log.info("consultation %s closed: %s/%s answered", meeting.id, consultation.result["answered"],
              consultation.result["total"])
-    from .notifications import consultation_result_to_sign
+    from .notifications import consultation_result_to_sign, inbox_changed
     consultation_result_to_sign(consultation)
+    inbox_changed(meetings=[meeting.id])  # nothing left to answer; the chair has a result to sign
     return True
 
 

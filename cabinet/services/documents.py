@@ -200,6 +200,7 @@ def upload_document(actor: User, meeting: Meeting, stream: BinaryIO, *, filename
     db.session.add(document)
     db.session.flush()
     _announce(document, "document.published", {"document_id": document.id})
+    _inbox_of_readers(document)
     _prepare_copies(document)
     return document
 
@@ -217,6 +218,7 @@ def add_version(actor: User, document: Document, stream: BinaryIO, *, filename: 
                                              uploaded_by_id=actor.id))
     db.session.flush()
     _announce(document, "document.version", {"document_id": document.id, "version": number})
+    _inbox_of_readers(document)
     _prepare_copies(document)
     return document
 
@@ -231,7 +233,7 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
     access = v.choice(data.get("access", document.access), "access", DOCUMENT_ACCESS)
     placing = "agenda_item_id" in data or "position" in data
     item = _agenda_item(meeting, data.get("agenda_item_id", document.agenda_item_id), access)
-    readers = None
+    readers, could_read = None, _readers_now(document)
     if "access" in data or "readers" in data:
         readers = _readers(meeting, access, data.get("readers", sorted(document.reader_ids)))
         document.access = access
@@ -243,6 +245,7 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
         move_document(actor, document, item.id if item else None, data.get("position"))
     if readers is not None:
         _announce(document, "document.published", {"document_id": document.id})
+        _inbox_of_readers(document, also=could_read)  # who may read it changed: those before and after
         _prepare_copies(document)
     return document
 
@@ -295,7 +298,7 @@ def move_document(actor: User, document: Document, item_id, position=None) -> Do
     siblings = _siblings(meeting, target_id, without=document)
     position = v.integer(position, "position", minimum=0, maximum=len(siblings), required=False)
     position = len(siblings) if position is None else position
-    before = (document.agenda_item_id, document.position)
+    before, could_read = (document.agenda_item_id, document.position), _readers_now(document)
     if target_id != document.agenda_item_id:
         for index, other in enumerate(_siblings(meeting, document.agenda_item_id, without=document)):
             other.position = index  # close the gap it leaves
@@ -309,6 +312,8 @@ def move_document(actor: User, document: Document, item_id, position=None) -> Do
     audit.record(db.session, "document.move", actor=actor, obj=document,
                  details={"from_item": before[0], "to_item": target_id, "position": position})
     _announce(document, "document.updated", {"document_id": document.id})
+    if target_id != before[0]:
+        _inbox_of_readers(document, also=could_read)  # onto or off a confidential item: guests gain or lose it
     return document
 
 
@@ -320,6 +325,7 @@ def withdraw_document(actor: User, document: Document) -> Document:
     if document.withdrawn:
         return document
     _announce(document, "document.withdrawn", {"document_id": document.id})  # to those who could read it
+    _inbox_of_readers(document)  # those who could read it: taken before it is withdrawn
     document.withdrawn_at, document.withdrawn_by_id = utcnow(), actor.id
     _stop_presenting(document)
     db.session.flush()
@@ -347,6 +353,7 @@ def restore_document(actor: User, document: Document) -> Document:
     db.session.flush()
     audit.record(db.session, "document.restore", actor=actor, obj=document)
     _announce(document, "document.published", {"document_id": document.id})
+    _inbox_of_readers(document)
     _prepare_copies(document)
     return document
 
@@ -354,6 +361,7 @@ def restore_document(actor: User, document: Document) -> Document:
 def delete_document(actor: User, document: Document) -> None:
     require(actor, "document.manage", document.meeting)
     ensure_editable(document.meeting)
+    _inbox_of_readers(document)
     db.session.delete(document)
     db.session.flush()
 
@@ -460,6 +468,23 @@ def record_read(actor: User, version: DocumentVersion) -> None:
     if read is None:
         db.session.add(DocumentRead(version_id=version.id, user_id=actor.id, first_opened_at=now,
                                     last_opened_at=now, opens=1))
+        _inbox_changed(users=[actor.id])  # the first opening of this version: one entry fewer
     else:
         read.last_opened_at, read.opens = now, read.opens + 1
     db.session.flush()
+
+
+def _inbox_changed(**which) -> None:
+    from .notifications import inbox_changed  # (notifications reads this area's modules)
+    inbox_changed(**which)
+
+
+def _readers_now(document: Document) -> set[int]:
+    """The meeting's participants who may read the document as it stands (the permission module decides)."""
+    return {p.user_id for p in document.meeting.participants if may(p.user, "document.read", document)}
+
+
+def _inbox_of_readers(document: Document, also=()) -> None:
+    """Their inboxes may change — and only theirs are told: a count pushed to someone who may not read the
+    document would hint that a document they may not know of came or went."""
+    _inbox_changed(users=_readers_now(document) | set(also))

@@ -103,6 +103,8 @@ def update_meeting(actor: User, meeting: Meeting, data: dict) -> Meeting:
     if {"starts_at", "ends_at", "location"} & set(data):
         from .notifications import meeting_published
         meeting_published(meeting)  # a change of time or place goes to the invited again
+    if {"starts_at", "ends_at"} & set(data):
+        _inbox_changed(meetings=[meeting.id])  # an upcoming meeting may have become a past one, or back
     return meeting
 
 
@@ -153,6 +155,7 @@ def move_status(actor: User, meeting: Meeting, action: str) -> Meeting:
     if action == "start" and meeting.quorum_ratio is None:
         meeting.quorum_ratio = rules.quorum_ratio(meeting)  # as the room sat: later edits of the body leave it
     publish(db.session, meeting, "meeting.status", {"status": target})
+    _inbox_changed(meetings=[meeting.id])  # published: invitations and documents; closed: minutes to sign
     db.session.flush()
     if target == "closed":  # the record is final: findable in the archive, its log's head kept apart
         from . import audit_anchor
@@ -185,3 +188,8 @@ STATUS_LABELS = {
     "adjourned": _l("adjourned"), "closed": _l("closed"),
 }
 MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
+
+
+def _inbox_changed(**which) -> None:
+    from .notifications import inbox_changed  # (notifications reads this area's modules)
+    inbox_changed(**which)

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Meeting, Minutes, MinutesRevision, User
+from ..models import SIGNER_ROLES, Meeting, Minutes, MinutesRevision, User
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..outbox import publish
 from . import audit, rules
@@ -262,9 +262,11 @@ def returned_note(minutes: Minutes) -> dict | None:
 
 
 def announce(minutes: Minutes) -> None:
-    """Tell the meeting's tablets, and keep the archive's copy of the words current."""
+    """Tell the meeting's tablets and its signers' inboxes, and keep the archive's copy of the words current."""
     from .archive import index_minutes
+    from .notifications import inbox_changed
     index_minutes(minutes)
+    inbox_changed(meetings=[minutes.meeting_id], roles=SIGNER_ROLES)  # whose turn to sign it may have moved
     publish(db.session, minutes.meeting, "minutes.updated", {"minutes_id": minutes.id, "status": minutes.status,
                                                              "revision": minutes.current.number})
 

@@ -127,3 +127,11 @@ def _send(user, key: str, template: str, *, subject: str, attachments: tuple = (
 def _host() -> str:
     from urllib.parse import urlsplit
     return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def inbox_changed(*, users=(), meetings=(), roles: tuple[str, ...] | None = None) -> None:
+    """Someone's "Việc cần làm" may have changed: `users`, and the participants of `meetings` (those in
+    `roles` only, when given). Their devices get the new count (`inbox.count`) once this commits; the count
+    is derived (services/inbox.py), so a missed push is corrected by the next one or the next page."""
+    from . import inbox
+    inbox.changed(users=users, meetings=meetings, roles=roles)

@@ -46,6 +46,7 @@ def add_participant(actor: User, meeting: Meeting, user_id, role) -> Participant
     participant = Participant(user=user, role=role, rsvp="pending", rsvp_reason="")
     meeting.participants.append(participant)
     db.session.flush()
+    _inbox_changed(users=[user.id])
     return participant
 
 
@@ -54,6 +55,7 @@ def change_role(actor: User, participant: Participant, role) -> Participant:
     ensure_editable(participant.meeting)
     participant.role = v.choice(role, "role", MEETING_ROLES)
     db.session.flush()
+    _inbox_changed(users=[participant.user_id])  # a guest made a member reads what hangs under confidential items
     return participant
 
 
@@ -66,6 +68,7 @@ def remove_participant(actor: User, participant: Participant) -> None:
     user = participant.user
     meeting.participants.remove(participant)
     db.session.flush()
+    _inbox_changed(users=[user.id])
     if not may(user, "meeting.view", meeting):  # the secretariat, say, still sees every meeting
         meeting_id, user_id = meeting.id, user.id
         after_commit(db.session, lambda: close_meeting_to(meeting_id, user_id))
@@ -85,4 +88,10 @@ def reply_to_invitation(actor: User, meeting: Meeting, attending, reason="") -> 
     participant.rsvp_reason = "" if attending else reason
     participant.rsvp_at = utcnow()
     db.session.flush()
+    _inbox_changed(users=[actor.id])
     return participant
+
+
+def _inbox_changed(**which) -> None:
+    from .notifications import inbox_changed  # (notifications reads this area's modules)
+    inbox_changed(**which)

@@ -201,6 +201,8 @@ RULES: dict[str, Callable] = {
     "consultation.progress": lambda user, obj: is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "chair",
     "consultation.result": lambda user, obj: _may_read_minutes(user, _meeting_of(obj)),
     "consultation.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) == "chair",
+    # Everyone's own inbox: its sources list only what the user may read (services/inbox.py).
+    "inbox.view": lambda user, _: True,
 }
 
 # What only a session has: a written consultation is never started, attended, voted in or minuted, and

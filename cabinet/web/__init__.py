@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
     from .auth import auth_bp
     from .consultations import consultations_bp
     from .documents import documents_bp
+    from .inbox import inbox_bp
     from .live import live_bp
     from .meetings import meetings_bp
     from .minutes import minutes_bp
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(minutes_bp)
     app.register_blueprint(archive_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(inbox_bp)
     from ..presentation.polls import MAJORITY_LABELS
     app.jinja_env.globals["majority_labels"] = MAJORITY_LABELS  # the live page, the banner, the record
 

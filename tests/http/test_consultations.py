@@ -251,3 +251,26 @@ def test_reminders_reach_those_who_have_not_answered_once_each(api, council, smt
     assert all(m["Subject"] == f"Nhắc trả lời xin ý kiến: {SUBJECT}" for m in reminders)
     assert db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
         OutgoingMail.key.like("consultation-reminder:%"))) == 48
+
+
+def test_the_inbox_lists_a_consultation_to_answer_then_the_result_to_sign(api, council, app):
+    from cabinet.services import inbox
+    data = _create(api, council, member_ids=[m.id for m in council["members"][:2]])
+    cid = data["id"]
+    member, chair = council["members"][0], council["chair"]
+    assert [e.source for e in inbox.entries_for(member)] == [], "a draft asks nothing"
+    api.as_(council["staff"]).post(f"/consultations/{cid}/send")
+    assert [(e.source, e.meeting_id) for e in inbox.entries_for(member)] == [("consultations", cid)]
+    assert inbox.counts_for([member.id, chair.id, council["outsider"].id]) == {
+        member.id: 1, chair.id: 1, council["outsider"].id: 0}
+    assert not any(e.source == "invitations" for e in inbox.entries_for(member)), "answered, not attended"
+    api.as_(member).put(f"/consultations/{cid}/answers", json=_answers(data))
+    assert inbox.count_for(member) == 0
+    api.as_(council["staff"]).post(f"/consultations/{cid}/close")
+    assert [e.source for e in inbox.entries_for(chair)] == ["consultation_results"]
+    assert inbox.count_for(council["members"][1]) == 0, "closed: nothing left to answer"
+    page = app.test_client()
+    from .. import factories
+    factories.login(page, chair)
+    html = page.get("/inbox").get_data(as_text=True)
+    assert "Ký báo cáo kết quả" in html and f"/consultations/{cid}#result" in html
