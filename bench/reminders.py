@@ -7,8 +7,8 @@
 Needs the `test` and `bench` extras (aiosmtpd, aiohttp).
 
 (1) queue — in one process, in an app context, on the bench's own database (a temporary SQLite file, or
-    the EMPTY PostgreSQL database of --postgres: its tables are created by `cabinet init-db` and dropped at
-    the end), CABINET_SMTP_URL set so mail is on (nothing is sent in this part): --members members with an
+    the EMPTY PostgreSQL database of --postgres: `cabinet init-db` makes the schema; at the end its public
+    schema is dropped and made again), CABINET_SMTP_URL set so mail is on (nothing is sent in this part): --members members with an
     e-mail address, a consultation sent to them (one is its chair), then written back two days and due
     in 23 h. Each run deletes every outgoing_mail row, ends the session (as the server's pass does between
     passes) and times `consultations.remind_due()` — --members reminders rendered from their templates and
@@ -133,10 +133,10 @@ def queue_child(members: int, runs: int, postgres: bool) -> dict:
                     "send_queued": send_queued, "dialect": db.engine.dialect.name}
         finally:
             db.session.remove()
-            if postgres:  # the database was empty: leave it so
-                db.drop_all()
+            if postgres:  # the database was empty (part_queue checked): leave it so, functions and triggers too
                 with db.engine.begin() as connection:
-                    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                    connection.execute(text("DROP SCHEMA public CASCADE"))
+                    connection.execute(text("CREATE SCHEMA public"))
 
 
 def consult_child(user_ids: list[int], runs: int) -> dict:
@@ -189,6 +189,14 @@ def child(env: dict, name: str, *args, timeout: float = 600) -> dict:
 def part_queue(args, data: Path, postgres: str | None) -> dict:
     env = cabinet_env(data, CABINET_SMTP_URL="smtp://127.0.0.1:9", **CHEAP_ARGON2,
                       **({"CABINET_DATABASE_URL": postgres} if postgres else {}))
+    if postgres:
+        from sqlalchemy import create_engine, inspect
+        engine = create_engine(postgres)
+        try:
+            if inspect(engine).get_table_names():
+                raise SystemExit("--postgres: the database is not empty (its public schema is dropped at the end)")
+        finally:
+            engine.dispose()
     run_cabinet(env, "init-db")
     out = child(env, "queue", args.members, args.queue_runs, int(bool(postgres)))
     out["load"] = loadavg()
@@ -205,7 +213,7 @@ def latency(samples: list) -> dict:
 
 def broadcast(window: dict, clients: Clients, session_id: int, timeout: float, pick) -> dict:
     """(tablet, move) latencies of the moves sent where pick(sent), and how many tablets missed one."""
-    samples, missed, moves = [], 0, 0
+    samples, missed, moves, worst = [], 0, 0, (float("-inf"), None)
     for move in window["moves"]:
         if len(move) != 3 or not pick(move[0]):
             continue
@@ -215,7 +223,8 @@ def broadcast(window: dict, clients: Clients, session_id: int, timeout: float, p
                                                 "idxs": None, "timeout": timeout}, timeout + 30):
             samples += [(at - sent) * 1000 for _, at in answer["received"]]
             missed += len(answer["expected"]) - len(answer["received"])
-    return {**latency(samples), "moves": moves, "missed": missed}
+            worst = max([worst] + [((at - sent) * 1000, sent) for _, at in answer["received"]])
+    return {**latency(samples), "moves": moves, "missed": missed, "max_sent": worst[1]}
 
 
 def one_run(args, server, clients, chair_move, env: dict, setup: dict, smtp: SmtpServer, meeting_id: int) -> dict:
@@ -265,6 +274,8 @@ def one_run(args, server, clients, chair_move, env: dict, setup: dict, smtp: Smt
               "load": window["load"], "cpu_s": window["cpu_s"], "rss_before": window["rss_before"],
               "rss_after": window["rss_after"]}
     result["sending_s"] = result["all_mail_s"] - result["first_mail_s"]
+    worst = result["sending"]["max_sent"]
+    result["worst_at_s"] = worst - began if worst is not None else float("nan")
     result["rate"] = args.members / result["sending_s"] if result["sending_s"] > 0 else float("nan")
     for name, pick in (("quiet", lambda s: s < quiet_end), ("sending", lambda s: began <= s <= ended)):
         probes = [ms for sent, ms, *_ in window["probes"] if pick(sent)]
@@ -372,7 +383,7 @@ def report(args, info: dict, queue: list, live: list, notes: list, started: floa
                   "5 s before the reminders' rows appeared → 1 s after. Latency in ms over every (tablet, move).",
                   "", heading, rule,
                   row("load average at the start", [r["load"] for r in live]),
-                  row("published → 500 rows queued (s)", [r["queued_s"] for r in live]),
+                  row(f"published → {args.members} rows queued (s)", [r["queued_s"] for r in live]),
                   row("published → first message at the SMTP server (s)", [r["first_mail_s"] for r in live]),
                   row("**published → all messages at the SMTP server (s)**", [r["all_mail_s"] for r in live]),
                   row("first → last message (s)", [r["sending_s"] for r in live]),
@@ -387,6 +398,7 @@ def report(args, info: dict, queue: list, live: list, notes: list, started: floa
         for name in ("quiet", "sending"):
             lines.append(row(f"{name}: probe GET /healthz p99", [r[name]["probe_p99"] for r in live]))
             lines.append(row(f"{name}: probe GET /healthz max", [r[name]["probe_max"] for r in live]))
+        lines.append(row("sending: the slowest move was sent at (s after published)", [r["worst_at_s"] for r in live]))
         lines.append(row("server CPU during the sending window (s)", [r["cpu_s"] for r in live]))
         lines.append(row("server RSS after (MiB)", [r["rss_after"] for r in live]))
         lines.append("")
@@ -411,7 +423,8 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", choices=("queue", "live"), default=["queue", "live"])
     parser.add_argument("--queue-runs", type=int, default=7, help="timed remind_due() runs in part (1)")
     parser.add_argument("--postgres", default=None, metavar="URL",
-                        help="part (1) also on this EMPTY PostgreSQL database (tables made and dropped)")
+                        help="part (1) also on this EMPTY PostgreSQL database (its public schema is dropped "
+                             "and made again at the end)")
     parser.add_argument("--runs", type=int, default=3, help="side-by-side runs in part (2)")
     parser.add_argument("--move-every", type=float, default=0.2, help="seconds between the chair's moves")
     parser.add_argument("--probe-every", type=float, default=0.1, help="seconds between GET /healthz")
