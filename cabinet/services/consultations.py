@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ..extensions import db, socketio
 from ..models import (ANSWER_CHOICES, QUESTION_KINDS, VOTING_ROLES, Consultation, ConsultationAnswer,
                       ConsultationQuestion, ConsultationResponse, Meeting, Participant, User)
 from ..models.types import utcnow
@@ -396,6 +396,9 @@ def awaiting_answer(user: User, now=None) -> list[Consultation]:
 
 
 REMINDERS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
+# Reminders are queued this many at a time, each batch committed, the event loop served in between: 500 in
+# one go held every tablet ~2 s (bench/reminders.py).
+REMINDER_BATCH = 20
 
 
 def remind_due(now=None) -> int:
@@ -406,8 +409,8 @@ def remind_due(now=None) -> int:
     now = now or utcnow()
     longest = max(lead for _name, lead in REMINDERS)
     queued = 0
-    for consultation in db.session.scalars(select(Consultation).join(Meeting).where(
-            Meeting.status == "published", Consultation.deadline > now, Consultation.deadline <= now + longest)):
+    for consultation in list(db.session.scalars(select(Consultation).join(Meeting).where(
+            Meeting.status == "published", Consultation.deadline > now, Consultation.deadline <= now + longest))):
         due = [name for name, lead in REMINDERS
                if consultation.deadline - lead <= now and (consultation.sent_at or now) < consultation.deadline - lead]
         if not due:
@@ -415,7 +418,10 @@ def remind_due(now=None) -> int:
         answered = set(db.session.scalars(select(ConsultationResponse.user_id).where(
             ConsultationResponse.meeting_id == consultation.meeting_id)))
         waiting = [p.user for p in consulted(consultation) if p.user_id not in answered]
-        queued += consultation_reminder(consultation, waiting, due[-1])
+        for start in range(0, len(waiting), REMINDER_BATCH):
+            queued += consultation_reminder(consultation, waiting[start:start + REMINDER_BATCH], due[-1])
+            db.session.commit()
+            socketio.sleep(0)  # under `cabinet serve` this runs on the event loop the tablets wait on
     db.session.commit()
     return queued
 

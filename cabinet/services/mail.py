@@ -56,7 +56,16 @@ def queue(user: User, key: str, subject: str, text: str, html: str = "",
     return message
 
 
-def send_due(limit: int = 50) -> int:
+def queued_keys(keys: list[str]) -> set[str]:
+    """Which of `keys` are in the outbox already (one query): a pass that would queue many messages
+    skips these before rendering anything."""
+    return set(db.session.scalars(select(OutgoingMail.key).where(OutgoingMail.key.in_([k[:200] for k in keys]))))
+
+
+SEND_BATCH = 50
+
+
+def send_due(limit: int = SEND_BATCH) -> int:
     """Send the messages that are due, each claimed first (committed) so no other sender takes it; returns
     how many were sent. Call in an app context, outside any request's transaction."""
     now = utcnow()
@@ -169,7 +178,9 @@ def deliver(message: OutgoingMail) -> None:
 
 
 def send_forever(app, every: float = 15.0) -> None:
-    """The background sender of `cabinet serve`: the outbox every `every` seconds, whatever happens."""
+    """The background sender of `cabinet serve`: the outbox every `every` seconds, whatever happens; a
+    full batch is followed by the next at once (the event loop served in between), so 500 reminders
+    leave in well under a minute instead of 50 every 15 s."""
     from ..extensions import socketio
     while True:
         socketio.sleep(every)
@@ -177,7 +188,8 @@ def send_forever(app, every: float = 15.0) -> None:
             if not enabled():
                 continue
             try:
-                send_due()
+                while send_due() == SEND_BATCH:
+                    socketio.sleep(0)
             except Exception:  # noqa: BLE001 — a database hiccup must not end the sender
                 log.exception("mail sender")
                 db.session.rollback()

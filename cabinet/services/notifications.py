@@ -60,12 +60,17 @@ def consultation_sent(consultation) -> None:
 
 
 def consultation_reminder(consultation, waiting: list, lead: str) -> int:
-    """Those who have not answered are reminded (24 h, then 2 h before the deadline), each reminder once."""
+    """Those who have not answered are reminded (24 h, then 2 h before the deadline), each reminder once:
+    those already queued are skipped before anything is rendered (the pass runs every 30 s)."""
+    if not mail.enabled():
+        return 0
+    keys = {user.id: f"consultation-reminder:{consultation.meeting_id}:{user.id}:{lead}" for user in waiting}
+    done = mail.queued_keys(list(keys.values()))
     queued = 0
     for user in waiting:
-        key = f"consultation-reminder:{consultation.meeting_id}:{user.id}:{lead}"
-        queued += _consultation_mail(consultation, user, key, "mail/consultation_reminder",
-                                     f"Nhắc trả lời xin ý kiến: {consultation.meeting.title}")
+        if keys[user.id] not in done:
+            queued += _consultation_mail(consultation, user, keys[user.id], "mail/consultation_reminder",
+                                         f"Nhắc trả lời xin ý kiến: {consultation.meeting.title}")
     return queued
 
 
