@@ -1,8 +1,8 @@
 """Automatic audit entries: every insert, update and delete of the models, seen at flush.
 
 Generic over the models (tables added later are recorded too), with explicit exceptions:
-- tables never recorded: caches and counters, reads (access is logged on its own where it matters), and
-  the vote tables — a secret ballot must never be linkable to its voter, so `polls.cast_ballot` records
+- tables never recorded: caches and counters, the e-mail outbox, reads (access is logged on its own where
+  it matters), and the vote tables — a secret ballot must never be linkable to its voter, so `polls.cast_ballot` records
   "took part" itself (the option only for named polls) and the tallies are never logged;
 - columns whose values are never written: secrets (password and token hashes, keys), private notes
   (annotation contents), titles and file names of confidential documents; long values become their
@@ -27,6 +27,7 @@ EXCLUDED_TABLES = {
     "audit_log",
     "stamped_copies", "document_reads", "archive_entries",         # caches, read tracking, search index
     "poll_tallies", "ballot_participations", "named_ballots",     # ballots: recorded by cast_ballot
+    "outgoing_mail",  # a delivery queue: the change that caused a message is recorded; its text holds one-use links
 }
 NOISE_COLUMNS = {"seq", "updated_at"}
 REDACTED_COLUMNS = {
