@@ -32,7 +32,7 @@ from . import audit
 from . import validation as v
 from .errors import BadInput, Conflict, Invalid, NotFound, TooLarge, Unavailable, UnsupportedMedia
 from .meetings import ensure_editable
-from .permissions import may, require, under_confidential
+from .permissions import document_readers, may, require, under_confidential
 
 log = logging.getLogger(__name__)
 PDF_MAGIC = b"%PDF-"
@@ -481,7 +481,7 @@ def _inbox_changed(**which) -> None:
 
 def _readers_now(document: Document) -> set[int]:
     """The meeting's participants who may read the document as it stands (the permission module decides)."""
-    return {p.user_id for p in document.meeting.participants if may(p.user, "document.read", document)}
+    return document_readers(document)
 
 
 def _inbox_of_readers(document: Document, also=()) -> None:

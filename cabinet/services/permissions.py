@@ -9,8 +9,11 @@ from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
+from sqlalchemy import select
+
+from ..extensions import db
 from ..models import (VOTING_ROLES, Annotation, AgendaItem, Document, DraftComment, DraftConsultation, Meeting,
-                      Participant, Poll, SpeakerRequest, User)
+                      Participant, Poll, SpeakerRequest, User, UserRole)
 from .errors import NotAllowed, NotFound
 
 
@@ -108,6 +111,33 @@ def _may_read_document(user, document: Document) -> bool:
     if document.access == "participants":
         return role is not None or (is_archivist(user) and meeting.status == "closed")
     return user.id in document.reader_ids
+
+
+def document_readers(document: Document) -> set[int]:
+    """The meeting's participants who may read `document`: `_may_read_document` (and the sight of the meeting
+    it needs) for all of them at once — one query for their global roles, one pass over the participants.
+    A changed document tells each reader's inbox; asking `may` 500 times took 0.4 s of the event loop.
+    tests/unit/test_permissions_bulk.py keeps the two forms equal."""
+    meeting = document.meeting
+    participants = [p for p in meeting.participants if p.user.active]
+    roles: dict[int, set[str]] = {}
+    for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role).where(
+            UserRole.user_id.in_([p.user_id for p in participants]),
+            UserRole.role.in_(("secretariat", "admin", "archivist")))):
+        roles.setdefault(user_id, set()).add(role)
+    on_confidential_item = document.agenda_item_id is not None and under_confidential(meeting, document.agenda_item_id)
+    readers = set()
+    for participant in participants:
+        mine = roles.get(participant.user_id, set())
+        if mine & {"secretariat", "admin"}:
+            readers.add(participant.user_id)
+        elif document.withdrawn_at is not None or meeting.status == "draft":
+            continue
+        elif on_confidential_item and not ("archivist" in mine or participant.role in ("chair", "secretary", "member")):
+            continue
+        elif document.access != "confidential" or participant.user_id in document.reader_ids:
+            readers.add(participant.user_id)
+    return readers
 
 
 def _may_read_minutes(user, meeting: Meeting) -> bool:
