@@ -29,7 +29,6 @@ from .permissions import is_archivist, is_secretariat, may, meeting_role, requir
 log = logging.getLogger(__name__)
 MAX_QUESTIONS = 30
 MAX_MEMBERS = 1000
-CHOICE_LABELS = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "Ý kiến khác"}
 
 
 # --- reading ------------------------------------------------------------------------------------------

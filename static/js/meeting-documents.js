@@ -131,6 +131,26 @@ document.addEventListener("keydown", (event) => {
 
 // --- start ----------------------------------------------------------------------------------------------
 
+/** A notice left by the page the member came from (the reader, when its document was withdrawn). */
+function showNotice() {
+  let text = null;
+  try {
+    text = sessionStorage.getItem("cabinet-notice");
+    sessionStorage.removeItem("cabinet-notice");
+  } catch {
+    return;
+  }
+  if (!text) return;
+  const notice = document.createElement("div");
+  notice.className = "alert alert--info";
+  notice.setAttribute("role", "status");
+  notice.dataset.test = "notice";
+  notice.textContent = text;
+  document.querySelector("main")?.prepend(notice);
+}
+
+showNotice();
+
 if (section && meetingId) {
   showTools();
   let joins = 0;

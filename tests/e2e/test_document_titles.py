@@ -168,6 +168,9 @@ def test_a_member_reading_a_document_that_is_withdrawn_is_told_and_taken_back_to
     member.goto(f"/documents/{document_id}")
     expect(member.locator("#viewer")).to_have_attribute("data-live", "online", timeout=SLOW)
     assert office.post(f"{live_server.url}/api/v1/documents/{document_id}/withdraw", timeout=30).status_code == 200
-    expect(member.get_by_text("Văn phòng đã rút tài liệu này.", exact=False)).to_be_visible(timeout=SLOW)
+    # The reader says so for four seconds, then goes back to the meeting and says it again there (a loaded
+    # CI host once rendered through the whole four seconds unobserved): the note on the meeting page is left
+    # by the same handler that shows the reader's message, right after it.
     member.wait_for_url(re.compile(rf"/meetings/{meeting_id}$"), timeout=SLOW)
+    expect(member.locator("[data-test=notice]")).to_have_text(f"Văn phòng đã rút tài liệu bạn đang đọc: “{TYPED[0]}”.")
     expect(member.locator("#agenda [data-test=document-title]")).to_have_count(0)

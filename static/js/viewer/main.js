@@ -456,6 +456,11 @@ function showMessage(text) {
 function documentChanged(name) {
   if (name !== "document.withdrawn") return;
   showMessage(t("withdrawn"));
+  try {  // said again where the member lands: a message that lasts four seconds is easily missed
+    sessionStorage.setItem("cabinet-notice", t("withdrawnAfter"));
+  } catch {
+    // storage refused: the message above is all
+  }
   const meetingUrl = document.querySelector("[data-test=back-to-meeting]").href;
   window.setTimeout(() => window.location.assign(meetingUrl), 4000);
 }
