@@ -92,6 +92,18 @@ def make(app):
 
 
 @pytest.fixture()
+def smtp(app, tmp_path):
+    """A real SMTP server (aiosmtpd in a child process, tests/mail_server.py) the app sends to while the
+    test runs: smtp.messages() are what it received."""
+    from .mail_server import SmtpServer
+    server = SmtpServer(tmp_path).start()
+    app.config["SMTP_URL"] = server.url
+    yield server
+    app.config["SMTP_URL"] = None
+    server.stop()
+
+
+@pytest.fixture()
 def api(app):
     """A JSON client that authenticates with a Bearer token: api.as_(user).post(path, json=...)."""
     return factories.ApiClient(app)

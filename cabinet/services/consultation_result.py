@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,9 +15,9 @@ from ..extensions import db
 from ..models import Consultation, ConsultationResponse, User
 from ..models.types import utcnow
 from ..outbox import publish
-from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
-from .errors import Conflict, NotAllowed, Unavailable
+from .errors import Conflict, NotAllowed
+from .pdf_render import render_html
 from .minutes import issuer_lines
 from .minutes_record import date_line, local, percent
 from .permissions import meeting_role, require
@@ -110,16 +108,7 @@ def render_pdf(consultation: Consultation, *, draft: bool) -> tuple[bytes, dict]
     html = template.render(doc=report_view(consultation, draft=draft))
     attachments = [{"name": "result.json", "content": json.dumps(consultation.result, ensure_ascii=False, indent=1),
                     "description": "Consultation result (answers of each member, counts)"}]
-    with tempfile.TemporaryDirectory(prefix="consultation-") as scratch:
-        target = Path(scratch) / "result.pdf"
-        try:
-            answer = warm_renderer.run({"command": "render_minutes", "html": html, "target": str(target),
-                                        "static_dir": current_app.static_folder, "attachments": attachments})
-        except WorkerFailed:
-            answer = {"refused": "worker_failed"}
-        if "refused" in answer:
-            raise Unavailable(_l("The report could not be rendered; try again."), code="render_failed")
-        return target.read_bytes(), answer["anchors"]
+    return render_html(html, attachments, _l("The report could not be rendered; try again."))
 
 
 def result_pdf(actor: User, consultation: Consultation) -> bytes:

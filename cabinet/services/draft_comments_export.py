@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -17,9 +15,8 @@ from flask_babel import lazy_gettext as _l
 from ..config import DEFAULT_TIMEZONE
 from ..models import Document, DraftComment, DraftConsultation
 from ..models.types import utcnow
-from ..pdf.runner import WorkerFailed, warm_renderer
 from ..presentation.comments import STATUS_WORDS
-from .errors import Unavailable
+from .pdf_render import render_html
 
 TITLE = "Bảng tổng hợp ý kiến góp ý"
 COLUMNS = ("STT", "Người góp ý", "Trang", "Đoạn trích", "Nội dung góp ý", "Tiếp thu/giải trình",
@@ -63,13 +60,4 @@ def comments_pdf(document: Document, consultation: DraftConsultation, comments: 
                            organisation=current_app.config["ORGANISATION"])
     attachments = [{"name": "gop-y.csv", "content": comments_csv(comments).decode("utf-8"),
                     "description": TITLE}]
-    with tempfile.TemporaryDirectory(prefix="comments-") as scratch:
-        target = Path(scratch) / "comments.pdf"
-        try:
-            answer = warm_renderer.run({"command": "render_minutes", "html": html, "target": str(target),
-                                        "static_dir": current_app.static_folder, "attachments": attachments})
-        except WorkerFailed:
-            answer = {"refused": "worker_failed"}
-        if "refused" in answer:
-            raise Unavailable(_l("The table could not be rendered; try again."), code="render_failed")
-        return target.read_bytes()
+    return render_html(html, attachments, _l("The table could not be rendered; try again."))[0]

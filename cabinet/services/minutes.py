@@ -11,9 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import nh3
 from markupsafe import Markup
@@ -23,11 +21,11 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import SIGNER_ROLES, Meeting, Minutes, MinutesRevision, User
-from ..pdf.runner import WorkerFailed, warm_renderer
 from ..outbox import publish
 from . import audit, rules
 from . import validation as v
-from .errors import Conflict, Invalid, NotFound, Unavailable
+from .errors import Conflict, Invalid, NotFound
+from .pdf_render import render_html
 from .minutes_record import (RULE_LABELS, SPEAKER_KIND_LABELS, agenda_of, date_line, local, percent, record_of,
                              without_confidential_titles)
 from .permissions import require
@@ -384,13 +382,4 @@ def render_pdf(revision: MinutesRevision, *, draft: bool) -> tuple[bytes, dict]:
     record = json.dumps(without_confidential_titles(revision.content["record"]), ensure_ascii=False, indent=1)
     attachments = [{"name": "record.json", "content": record,
                     "description": "Meeting record (attendance, polls, results)"}]
-    with tempfile.TemporaryDirectory(prefix="minutes-") as scratch:
-        target = Path(scratch) / "minutes.pdf"
-        try:
-            answer = warm_renderer.run({"command": "render_minutes", "html": html, "target": str(target),
-                                        "static_dir": current_app.static_folder, "attachments": attachments})
-        except WorkerFailed:
-            answer = {"refused": "worker_failed"}
-        if "refused" in answer:
-            raise Unavailable(_l("The minutes could not be rendered; try again."), code="render_failed")
-        return target.read_bytes(), answer["anchors"]
+    return render_html(html, attachments, _l("The minutes could not be rendered; try again."))

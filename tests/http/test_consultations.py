@@ -16,18 +16,8 @@ from cabinet.models.types import utcnow
 from cabinet.services import certificates, consultations, mail
 from cabinet.services.verification import verify_file
 
-from ..mail_server import SmtpServer
 
 SUBJECT = "Dự thảo Nghị quyết về điều chỉnh quy hoạch phân khu đô thị Đông Sơn"
-
-
-@pytest.fixture()
-def smtp(app, tmp_path):
-    server = SmtpServer(tmp_path).start()
-    app.config["SMTP_URL"] = server.url
-    yield server
-    app.config["SMTP_URL"] = None
-    server.stop()
 
 
 @pytest.fixture()

@@ -17,21 +17,11 @@ from cabinet.models.types import utcnow
 from cabinet.services import accounts, mail
 from cabinet.services.errors import NotAuthenticated, TooManyAttempts
 
-from ..factories import PASSWORD, csrf_token, login
-from ..mail_server import SmtpServer
+from ..factories import csrf_token, login
 
 NEW = "mat-khau-moi-2027"
 SAME_ANSWER = "Nếu tài khoản tồn tại và có địa chỉ e-mail, một liên kết đã được gửi."
 GONE = "Liên kết đã hết hạn hoặc đã được dùng."
-
-
-@pytest.fixture()
-def smtp(app, tmp_path):
-    server = SmtpServer(tmp_path).start()
-    app.config["SMTP_URL"] = server.url
-    yield server
-    app.config["SMTP_URL"] = None
-    server.stop()
 
 
 def _ask(client, identifier, address="10.1.1.1"):

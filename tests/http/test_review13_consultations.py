@@ -14,7 +14,7 @@ from cabinet.models.types import utcnow
 from cabinet.services import calendar, consultations
 
 from ..documents_helpers import sample
-from .test_consultations import SUBJECT, _answers, _create, council, smtp  # noqa: F401 — the shared fixtures
+from .test_consultations import SUBJECT, _answers, _create, council  # noqa: F401 — the shared fixture
 
 
 def _sent(api, council, **extra):

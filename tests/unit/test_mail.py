@@ -4,7 +4,6 @@ while CABINET_SMTP_URL is unset —, sent once, retried with backoff while the s
 carry the .ics and no confidential agenda item; the chair hears that the minutes await his signature."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from cabinet.extensions import db
@@ -17,15 +16,6 @@ from ..minutes_helpers import held_session
 from ..servers import free_port
 
 SECRET_ITEM = "Phương án kỷ luật cán bộ (mật)"
-
-
-@pytest.fixture()
-def smtp(app, tmp_path):
-    server = SmtpServer(tmp_path).start()
-    app.config["SMTP_URL"] = server.url
-    yield server
-    app.config["SMTP_URL"] = None
-    server.stop()
 
 
 def _meeting(make):
