@@ -565,7 +565,9 @@ def build_document() -> dict:
             "to": "the user's own room: every connection of theirs, a meeting joined or not",
             "payload": {"$ref": "#/components/schemas/InboxCount"},
             "when": "something may have changed the user's inbox (GET /inbox); after a (re)connection, ask "
-                    "GET /inbox/count for what was missed"}},
+                    "for what was missed: the `inbox.ask` event (ack {ok, count}) or GET /inbox/count"},
+            "inbox.ask": {"from": "any authenticated connection", "ack": {"ok": "boolean", "count": "integer"},
+                          "when": "after each (re)connection: the caller's own count"}},
     }
 
 

@@ -10,7 +10,8 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from ..presentation.json import state_json
 from ..extensions import db, socketio
-from ..services import accounts, audit, ballot_box, live, meetings, speakers
+from ..services import accounts, audit, ballot_box, inbox, live, meetings, speakers
+from ..services.permissions import require
 from ..services.errors import Conflict, DomainError, NotAuthenticated
 from ..services.validation import is_id
 from ..security import LOGIN_KEY
@@ -131,6 +132,17 @@ def _handle(action):
 
 def _field(data, name):
     return data.get(name) if isinstance(data, dict) else None
+
+
+@socketio.on("inbox.ask")
+def on_inbox_ask(_data=None):
+    """The caller's "Việc cần làm" count, over the connection that just (re)connected: a page asks after
+    each connection for what it missed. Over the socket, not HTTP: a tablet going offline at that moment
+    fails quietly instead of logging a failed request."""
+    def ask(actor):
+        require(actor, "inbox.view")
+        return {"count": inbox.count_for(actor)}
+    return _handle(ask)
 
 
 @socketio.on("ballot.cast")

@@ -215,3 +215,12 @@ def test_a_socket_whose_token_or_login_expired_stops_receiving(app, make):
     agenda.add_item(staff, meeting, {"title": "Sau khi hết hạn"})
     db.session.commit()
     assert [e["name"] for e in events(lasting)] == ["agenda.updated"]
+
+
+def test_a_connection_asks_its_own_inbox_count(app, make):
+    """`inbox.ask`: the caller's own count (what a page asks after each reconnection), nobody else's."""
+    staff, member, other = make.user("secretariat"), make.user(), make.user()
+    make.meeting(staff, status="published", participants_={member: "member"})
+    tablet = connect(app, member)
+    assert tablet.emit("inbox.ask", {}, callback=True) == {"ok": True, "count": 1}, "an invitation to answer"
+    assert connect(app, other).emit("inbox.ask", {}, callback=True) == {"ok": True, "count": 0}
