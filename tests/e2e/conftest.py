@@ -112,11 +112,15 @@ def expect(locator):
 def tablet(browser, live_server, request):
     """tablet() → a new page in its own context (768×1024, touch, Vietnamese) that accepts dialogs; any
     console error the test module does not expect (its EXPECTED_CONSOLE, else this file's) fails the test."""
-    expected = getattr(request.module, "EXPECTED_CONSOLE", EXPECTED_CONSOLE)
+    yield from tablets_on(browser, live_server, getattr(request.module, "EXPECTED_CONSOLE", EXPECTED_CONSOLE))
+
+
+def tablets_on(browser, server, expected):
+    """The tablet fixture's body for any server (a module with a server of its own yields from it)."""
     contexts, errors = [], []
 
     def open_tablet():
-        context = browser.new_context(viewport=PORTRAIT, has_touch=True, base_url=live_server.url,
+        context = browser.new_context(viewport=PORTRAIT, has_touch=True, base_url=server.url,
                                       locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
         context.set_default_timeout(20_000)
         contexts.append(context)

@@ -22,7 +22,7 @@ import pytest
 
 from ..mail_server import SmtpServer
 from ..servers import Server, cabinet_env, run_cabinet
-from .conftest import LANDSCAPE, PASSWORD, PORTRAIT, SCREENSHOTS, expect, log_in
+from .conftest import LANDSCAPE, PASSWORD, PORTRAIT, SCREENSHOTS, expect, log_in, tablets_on
 
 pytestmark = pytest.mark.e2e
 
@@ -111,24 +111,7 @@ def _api(server, username: str):
 def device(browser, consult_server):
     """device() → a tablet page (768×1024, touch, Vietnamese) on this module's server, in its own context;
     a console error not in EXPECTED_CONSOLE fails the test."""
-    contexts, errors = [], []
-
-    def open_device():
-        context = browser.new_context(viewport=PORTRAIT, has_touch=True, base_url=consult_server.url,
-                                      locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda message: errors.append(message.text)
-                if message.type == "error" and not EXPECTED_CONSOLE.match(message.text) else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("dialog", lambda dialog: dialog.accept())
-        return page
-
-    yield open_device
-    for context in contexts:
-        context.close()
-    assert not errors, f"browser console errors: {errors}"
+    yield from tablets_on(browser, consult_server, EXPECTED_CONSOLE)
 
 
 def _set_times(server, meeting_id: int, **moments: datetime) -> None:
