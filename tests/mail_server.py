@@ -13,8 +13,10 @@ from .servers import free_port
 
 
 class SmtpServer:
-    def __init__(self, folder: Path, port: int | None = None):
+    def __init__(self, folder: Path, port: int | None = None, per_conversation: int = 0):
+        """`per_conversation`: refuse (421) a conversation's messages after that many (0: no limit)."""
         self.folder, self.port = folder, port or free_port()
+        self.per_conversation = per_conversation
         self.maildir = folder / "Maildir"
         self.process: subprocess.Popen | None = None
 
@@ -26,8 +28,9 @@ class SmtpServer:
         mailbox.Maildir(self.maildir, create=True)  # tmp/, new/, cur/
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
-            stdout=subprocess.DEVNULL, stderr=(self.folder / "smtp.log").open("ab"))
+             "-c", "tests.mail_handler.PickyMailbox", str(self.maildir), str(self.per_conversation)],
+            stdout=subprocess.DEVNULL, stderr=(self.folder / "smtp.log").open("ab"),
+            cwd=Path(__file__).resolve().parents[1])  # where `tests.mail_handler` is found
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
@@ -42,6 +45,11 @@ class SmtpServer:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+    def conversations(self) -> int:
+        """How many SMTP conversations (connections greeted with EHLO/HELO) the server has had."""
+        log = self.folder / "conversations.log"
+        return len(log.read_text().splitlines()) if log.exists() else 0
 
     def messages(self) -> list:
         """What the server received, parsed (email.message.EmailMessage), oldest first."""

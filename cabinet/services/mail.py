@@ -1,8 +1,8 @@
 """E-mail through a durable outbox. A message is a row written in the transaction of the change that
 caused it (`queue`), so a rolled-back change sends nothing and a restart loses nothing; a background
-sender (`send_due`, looped by `send_forever` under `cabinet serve`) claims due rows one by one, sends them
-and marks them sent — a row is claimed by one sender only, so two processes never send it twice. A
-failure is retried with backoff (1, 2, 4 … minutes, at most 6 h apart), and after MAX_ATTEMPTS the row
+sender (`send_due`, looped by `send_forever` under `cabinet serve`) claims a batch of due rows, sends them
+over one SMTP connection and marks them sent — a row is claimed by one sender only, so two processes never
+send it twice. A failure is retried with backoff (1, 2, 4 … minutes, at most 6 h apart), and after MAX_ATTEMPTS the row
 stays `failed` with its last error for the operator. Nothing is queued while CABINET_SMTP_URL is unset.
 
 The SMTP conversation runs in the sender's own task: under eventlet its socket waits are green (the event
@@ -61,46 +61,111 @@ def queued_keys(keys: list[str]) -> set[str]:
 
 
 SEND_BATCH = 50
+MARK_EVERY = 10  # "sent" marks committed together: a crash in between re-sends at most these (after CLAIM_EXPIRES)
 
 
 def send_due(limit: int = SEND_BATCH) -> int:
-    """Send the messages that are due, each claimed first (committed) so no other sender takes it; returns
-    how many were sent. Call in an app context, outside any request's transaction."""
+    """Send the messages that are due; returns how many were sent. Call in an app context, outside any
+    request's transaction.
+
+    The batch is claimed in one committed UPDATE (no other sender takes a claimed row), sent over one SMTP
+    connection, and marked sent MARK_EVERY messages at a time: a connection and two commits per message
+    held the event loop often enough to move a live session's broadcast p99 while 500 reminders left."""
     now = utcnow()
-    due = db.session.scalars(select(OutgoingMail.id).where(
-        or_(OutgoingMail.status == "pending",
-            (OutgoingMail.status == "sending") & (OutgoingMail.claimed_at < now - CLAIM_EXPIRES)),
-        OutgoingMail.next_attempt_at <= now).order_by(OutgoingMail.next_attempt_at, OutgoingMail.id)
-        .limit(limit)).all()
-    db.session.rollback()
+    claimable = or_(OutgoingMail.status == "pending",
+                    (OutgoingMail.status == "sending") & (OutgoingMail.claimed_at < now - CLAIM_EXPIRES))
+    due = select(OutgoingMail.id).where(claimable, OutgoingMail.next_attempt_at <= now) \
+        .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit).scalar_subquery()
+    claimed = sorted(db.session.scalars(
+        update(OutgoingMail).where(OutgoingMail.id.in_(due), claimable)  # re-checked: another sender's claim wins
+        .values(status="sending", claimed_at=now).returning(OutgoingMail.id)
+        .execution_options(synchronize_session=False)).all())
+    db.session.commit()
     sent = 0
-    for message_id in due:
-        if not _claim(message_id):
-            continue  # another sender took it
-        message = db.session.get(OutgoingMail, message_id)
-        try:
-            deliver(message)
-        except (OSError, smtplib.SMTPException) as error:
-            _failed(message, error)
-        except Exception as error:  # noqa: BLE001 — a message that cannot be built: no retry mends it
-            message.attempts = MAX_ATTEMPTS - 1
-            _failed(message, error)
-        else:
-            message.status, message.sent_at, message.last_error = "sent", utcnow(), ""
-            sent += 1
-        db.session.commit()
+    with _Connection() as connection:
+        for done, message_id in enumerate(claimed, start=1):
+            message = db.session.get(OutgoingMail, message_id)
+            try:
+                connection.open()
+            except (OSError, smtplib.SMTPException) as error:  # the server is down: the whole batch waits
+                for waiting in claimed[done - 1:]:
+                    _failed(db.session.get(OutgoingMail, waiting), error)
+                db.session.commit()
+                break
+            try:
+                connection.send(as_email(message))
+            except (OSError, smtplib.SMTPException) as error:
+                _failed(message, error)
+                connection.close()  # a broken conversation: the next message starts a new one
+            except Exception as error:  # noqa: BLE001 — a message that cannot be built: no retry mends it
+                message.attempts = MAX_ATTEMPTS - 1
+                _failed(message, error)
+            else:
+                message.status, message.sent_at, message.last_error = "sent", utcnow(), ""
+                sent += 1
+            if done % MARK_EVERY == 0 or done == len(claimed):
+                db.session.commit()
     return sent
 
 
-def _claim(message_id: int) -> bool:
-    now = utcnow()
-    claimed = db.session.execute(update(OutgoingMail).where(
-        OutgoingMail.id == message_id,
-        or_(OutgoingMail.status == "pending",
-            (OutgoingMail.status == "sending") & (OutgoingMail.claimed_at < now - CLAIM_EXPIRES)))
-        .values(status="sending", claimed_at=now).execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    return claimed == 1
+class _Connection:
+    """One SMTP conversation for a batch, opened at the first message and again after a failure:
+    smtp:// (STARTTLS when the server offers it) or smtps://, as CABINET_SMTP_URL says. A server that hangs
+    up or answers 421 after so many messages (Exchange's default is 20 a connection) is called again."""
+
+    def __init__(self):
+        self.client, self.used = None, False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+        self.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        self.client, self.used = None, False
+
+    def open(self) -> None:
+        if self.client is None:
+            self.client = _connect()
+
+    def send(self, email: EmailMessage) -> None:
+        try:
+            self.client.send_message(email)
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as error:
+            if not self.used or getattr(error, "smtp_code", 421) != 421:
+                raise
+            self.close()  # it hung up (or said 421) between two messages: once more on a new conversation
+            self.open()
+            self.client.send_message(email)
+        self.used = True
+
+
+def _connect() -> smtplib.SMTP:
+    url = urlsplit(current_app.config["SMTP_URL"])
+    secure = url.scheme == "smtps"
+    port = url.port or (465 if secure else 25)
+    context = ssl.create_default_context()
+    client = smtplib.SMTP_SSL(url.hostname, port, timeout=30, context=context) if secure \
+        else smtplib.SMTP(url.hostname, port, timeout=30)
+    try:
+        client.ehlo()
+        if not secure and client.has_extn("starttls"):
+            client.starttls(context=context)
+            client.ehlo()
+        if url.username:
+            client.login(unquote(url.username), unquote(url.password or ""))
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def _failed(message: OutgoingMail, error: Exception) -> None:
@@ -155,24 +220,6 @@ def as_email(message: OutgoingMail) -> EmailMessage:
         email.add_attachment(attachment["content"], subtype=kind.split("/")[1], filename=attachment["name"],
                              params=dict(p.split("=", 1) for p in params))
     return email
-
-
-def deliver(message: OutgoingMail) -> None:
-    """One message through the configured server: smtp:// (STARTTLS when the server offers it), smtps://."""
-    url = urlsplit(current_app.config["SMTP_URL"])
-    secure = url.scheme == "smtps"
-    port = url.port or (465 if secure else 25)
-    context = ssl.create_default_context()
-    client = smtplib.SMTP_SSL(url.hostname, port, timeout=30, context=context) if secure \
-        else smtplib.SMTP(url.hostname, port, timeout=30)
-    with client:
-        client.ehlo()
-        if not secure and client.has_extn("starttls"):
-            client.starttls(context=context)
-            client.ehlo()
-        if url.username:
-            client.login(unquote(url.username), unquote(url.password or ""))
-        client.send_message(as_email(message))
 
 
 def send_forever(app, every: float = 15.0) -> None:

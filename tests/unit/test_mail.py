@@ -124,3 +124,35 @@ def test_the_chair_hears_that_the_minutes_await_his_signature(make, smtp):
     assert letter["To"] == "chutich@thanhhoa.gov.vn"
     assert letter["Subject"] == f"Biên bản chờ bạn ký: {held['meeting'].title}"
     assert f"/meetings/{held['meeting'].id}/minutes#sign" in letter.get_body(("plain",)).get_content()
+
+
+def _queue_many(make, count: int) -> list[str]:
+    """`count` messages due now, to `count` people."""
+    people = [make.user() for _ in range(count)]
+    for n, person in enumerate(people):
+        person.email = f"nguoi{n}@thanhhoa.gov.vn"
+        mail.queue(person, f"test-{n}", f"Thư số {n}", "Nội dung")
+    db.session.commit()
+    return [p.email for p in people]
+
+
+def test_a_batch_leaves_in_one_conversation(make, smtp):
+    """A connection per message (and its handshake) held the sender's loop for each of 500 reminders."""
+    addresses = _queue_many(make, 12)
+    assert mail.send_due() == 12
+    assert sorted(m["To"] for m in smtp.messages()) == sorted(addresses)
+    assert smtp.conversations() == 1
+    assert {r.status for r in db.session.scalars(select(OutgoingMail))} == {"sent"}
+
+
+def test_a_server_that_hangs_up_after_some_messages_gets_the_rest_on_a_new_conversation(app, make, tmp_path):
+    server = SmtpServer(tmp_path, per_conversation=5).start()  # as Exchange does after 20 by default
+    app.config["SMTP_URL"] = server.url
+    try:
+        addresses = _queue_many(make, 12)
+        assert mail.send_due() == 12, [r.last_error for r in db.session.scalars(select(OutgoingMail))]
+        assert sorted(m["To"] for m in server.messages()) == sorted(addresses), "each once, none lost"
+        assert server.conversations() == 3
+    finally:
+        app.config["SMTP_URL"] = None
+        server.stop()
