@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 import ssl
 from datetime import timedelta
 from email.header import Header
@@ -37,21 +38,44 @@ def enabled() -> bool:
     return bool(current_app.config.get("SMTP_URL"))
 
 
+@dataclass(frozen=True)
+class Letter:
+    """One message for one person, rendered, before it is queued."""
+    user: User
+    key: str  # names the message: the same key is queued once, ever (a reminder, an invitation for a time)
+    subject: str
+    text: str
+    html: str = ""
+    attachments: tuple[dict, ...] = ()
+
+
 def queue(user: User, key: str, subject: str, text: str, html: str = "",
           attachments: tuple[dict, ...] = ()) -> int | None:
-    """Add a message for `user` to the outbox in the current transaction (sent after it commits, by the
-    sender); its id. None when e-mail is off, the user has no address or is disabled, or `key` was queued
-    before — by this transaction or by another at the same moment: one INSERT … ON CONFLICT DO NOTHING
-    decides (no lookup first, no savepoint: on SQLite a savepoint as a transaction's first write commits at
-    its release, and four statements a message held the event loop ~2 s for 500 reminders)."""
-    if not enabled() or not user.email or not user.is_active:
-        return None
-    values = {"key": key[:200], "user_id": user.id, "to_address": user.email, "subject": subject[:300],
-              "text": text, "html": html, "attachments": list(attachments), "status": "pending", "attempts": 0,
-              "next_attempt_at": utcnow(), "last_error": "", "created_at": utcnow()}
+    """Add one message for `user` to the outbox in the current transaction: its id, or None (see queue_all)."""
+    return next(iter(queue_all([Letter(user, key, subject, text, html, tuple(attachments))])), None)
+
+
+def queue_all(letters: list[Letter]) -> list[int]:
+    """Add messages to the outbox in the current transaction (sent after it commits, by the sender); the ids of
+    those added. Left out: all when e-mail is off; a user without an address or disabled; a key queued before —
+    by this transaction or by another at the same moment.
+
+    One INSERT … ON CONFLICT DO NOTHING for all of them: no lookup first, no savepoint (on SQLite a savepoint
+    as a transaction's first write commits at its release), and compiled once — SQLAlchemy cannot cache an
+    ON CONFLICT insert, and compiling it again for each of 500 messages was most of the time of queueing."""
+    if not enabled():
+        return []
+    now = utcnow()
+    rows = [{"key": letter.key[:200], "user_id": letter.user.id, "to_address": letter.user.email,
+             "subject": letter.subject[:300], "text": letter.text, "html": letter.html,
+             "attachments": list(letter.attachments), "status": "pending", "attempts": 0, "next_attempt_at": now,
+             "last_error": "", "created_at": now}
+            for letter in letters if letter.user.email and letter.user.is_active]
+    if not rows:
+        return []
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return db.session.execute(insert(OutgoingMail).values(**values).on_conflict_do_nothing(index_elements=["key"])
-                              .returning(OutgoingMail.id)).scalar()
+    return list(db.session.scalars(
+        insert(OutgoingMail).on_conflict_do_nothing(index_elements=["key"]).returning(OutgoingMail.id), rows))
 
 
 def queued_keys(keys: list[str]) -> set[str]:

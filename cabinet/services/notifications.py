@@ -25,17 +25,19 @@ def meeting_published(meeting: Meeting) -> None:
         return
     arrangement = hashlib.sha256(f"{meeting.starts_at.isoformat()}|{meeting.ends_at}|{meeting.location}"
                                  .encode()).hexdigest()[:16]
+    link = f"{current_app.config['BASE_URL']}/meetings/{meeting.id}"
+    letters = []
     for participant in meeting.participants:
         user = participant.user
         if not user.email:
             continue
-        link = f"{current_app.config['BASE_URL']}/meetings/{meeting.id}"
         ics = meeting_ics(user, meeting, host=_host(), url=link, for_mail=True).decode("utf-8")
-        _send(user, f"invitation:{meeting.id}:{user.id}:{arrangement}", "mail/invitation",
-              subject=f"Giấy mời họp: {meeting.title}", meeting=meeting, link=link,
-              role=participant.role,
-              attachments=({"name": ics_filename(meeting), "content_type": "text/calendar; method=PUBLISH",
-                            "content": ics},))
+        letters.append(_letter(user, f"invitation:{meeting.id}:{user.id}:{arrangement}", "mail/invitation",
+                               subject=f"Giấy mời họp: {meeting.title}", meeting=meeting, link=link,
+                               role=participant.role,
+                               attachments=({"name": ics_filename(meeting), "content": ics,
+                                             "content_type": "text/calendar; method=PUBLISH"},)))
+    mail.queue_all(letters)
 
 
 def minutes_await_signature(minutes: Minutes, role: str) -> None:
@@ -53,10 +55,9 @@ def minutes_await_signature(minutes: Minutes, role: str) -> None:
 def consultation_sent(consultation) -> None:
     """Each member consulted is asked for their answer, with the deadline."""
     meeting = consultation.meeting
-    for participant in meeting.participants:
-        if participant.role in ("chair", "member"):
-            _consultation_mail(consultation, participant.user, f"consultation:{meeting.id}:{participant.user_id}",
-                               "mail/consultation", f"Xin ý kiến bằng văn bản: {meeting.title}")
+    _consultation_mail(consultation, [(p.user, f"consultation:{meeting.id}:{p.user_id}") for p in meeting.participants
+                                      if p.role in ("chair", "member")],
+                       "mail/consultation", f"Xin ý kiến bằng văn bản: {meeting.title}")
 
 
 def consultation_reminder(consultation, waiting: list, lead: str) -> int:
@@ -66,29 +67,26 @@ def consultation_reminder(consultation, waiting: list, lead: str) -> int:
         return 0
     keys = {user.id: f"consultation-reminder:{consultation.meeting_id}:{user.id}:{lead}" for user in waiting}
     done = mail.queued_keys(list(keys.values()))
-    queued = 0
-    for user in waiting:
-        if keys[user.id] not in done:
-            queued += _consultation_mail(consultation, user, keys[user.id], "mail/consultation_reminder",
-                                         f"Nhắc trả lời xin ý kiến: {consultation.meeting.title}")
-    return queued
+    return _consultation_mail(consultation, [(user, keys[user.id]) for user in waiting if keys[user.id] not in done],
+                              "mail/consultation_reminder", f"Nhắc trả lời xin ý kiến: {consultation.meeting.title}")
 
 
 def consultation_result_to_sign(consultation) -> None:
     """The chair is told that the result is drawn up and waits for their signature."""
-    for participant in consultation.meeting.participants:
-        if participant.role == "chair":
-            _consultation_mail(consultation, participant.user, f"consultation-result:{consultation.meeting_id}",
-                               "mail/consultation_result", f"Kết quả xin ý kiến chờ bạn ký: "
-                               f"{consultation.meeting.title}", path="/result")
+    _consultation_mail(consultation, [(p.user, f"consultation-result:{consultation.meeting_id}")
+                                      for p in consultation.meeting.participants if p.role == "chair"],
+                       "mail/consultation_result", f"Kết quả xin ý kiến chờ bạn ký: {consultation.meeting.title}",
+                       path="/result")
 
 
-def _consultation_mail(consultation, user, key: str, template: str, subject: str, path: str = "") -> int:
+def _consultation_mail(consultation, addressed: list[tuple], template: str, subject: str, path: str = "") -> int:
+    """The same message to each (user, key) of `addressed`, queued together; how many were queued."""
     if not mail.enabled():
         return 0
     link = f"{current_app.config['BASE_URL']}/consultations/{consultation.meeting_id}{path}"
-    return int(_send(user, key, template, subject=subject, meeting=consultation.meeting, link=link,
-                     deadline=spoken_time(consultation.deadline)) is not None)
+    deadline = spoken_time(consultation.deadline)
+    return len(mail.queue_all([_letter(user, key, template, subject=subject, meeting=consultation.meeting,
+                                       link=link, deadline=deadline) for user, key in addressed]))
 def draft_comment_answered(comment) -> None:
     """The author of a comment on a draft hears, on every open page, that the secretariat answered it
     (ids only: the page fetches the answer with the author's own permission)."""
@@ -121,12 +119,16 @@ def spoken_time(moment) -> str:
 def _send(user, key: str, template: str, *, subject: str, attachments: tuple = (), **context):
     if not mail.enabled():
         return None
+    return mail.queue_all([_letter(user, key, template, subject=subject, attachments=attachments, **context)])
+
+
+def _letter(user, key: str, template: str, *, subject: str, attachments: tuple = (), **context) -> mail.Letter:
     meeting = context.get("meeting")
     context = {"user": user, "organisation": current_app.config["ORGANISATION"], "role_words": ROLE_WORDS,
                "when": spoken_time(meeting.starts_at) if meeting is not None else "", **context}
     # The templates alone, without the pages' context: a message is also written outside any request.
     render = lambda suffix: current_app.jinja_env.get_template(f"{template}.{suffix}").render(**context)  # noqa: E731
-    return mail.queue(user, key, subject, render("txt"), render("html"), attachments)
+    return mail.Letter(user, key, subject, render("txt"), render("html"), tuple(attachments))
 
 
 def _host() -> str:
