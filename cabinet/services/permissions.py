@@ -119,11 +119,13 @@ def document_readers(document: Document) -> set[int]:
     A changed document tells each reader's inbox; asking `may` 500 times took 0.4 s of the event loop.
     tests/unit/test_permissions_bulk.py keeps the two forms equal."""
     meeting = document.meeting
-    participants = [p for p in meeting.participants if p.user.active]
+    # Rows, not objects: loading 500 participants and their accounts into the session cost more than the rest.
+    participants = db.session.execute(select(Participant.user_id, Participant.role).join(
+        User, User.id == Participant.user_id).where(Participant.meeting_id == meeting.id, User.active)).all()
     roles: dict[int, set[str]] = {}
-    for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role).where(
-            UserRole.user_id.in_([p.user_id for p in participants]),
-            UserRole.role.in_(("secretariat", "admin", "archivist")))):
+    for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role).join(
+            Participant, Participant.user_id == UserRole.user_id).where(
+            Participant.meeting_id == meeting.id, UserRole.role.in_(("secretariat", "admin", "archivist")))):
         roles.setdefault(user_id, set()).add(role)
     on_confidential_item = document.agenda_item_id is not None and under_confidential(meeting, document.agenda_item_id)
     readers = set()
