@@ -22,7 +22,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, exists, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.selectable import Join
 
 from ..extensions import db
 from ..models import (VOTING_ROLES, AgendaItem, Consultation, ConsultationResponse, Document, DocumentRead,
@@ -165,6 +167,21 @@ def _who(ids) -> tuple[list[int], set[int], set[int]]:
     return sorted({user_id for user_id, _ in rows}), staff, {user_id for user_id, role in rows if role == "archivist"}
 
 
+class _PeopleFirst(Join):
+    """An inner join SQLite must walk from its left side: the people, in the order of their ids, so their rows
+    are counted as they come; left to itself it walked the documents first and sorted 30 000 rows to group
+    them (half the time of counting 500 inboxes). CROSS JOIN is how SQLite is told; elsewhere, a JOIN."""
+    inherit_cache = True
+
+
+@compiles(_PeopleFirst, "sqlite")
+def _cross_join(join, compiler, **kw) -> str:
+    left = join.left._compiler_dispatch(compiler, asfrom=True, **{k: v for k, v in kw.items() if k != "asfrom"})
+    text = compiler.visit_join(join, **kw)
+    assert text.startswith(left + " JOIN ")
+    return left + " CROSS JOIN " + text[len(left) + len(" JOIN "):]
+
+
 def _grouped(query) -> dict[int, int]:
     """{user id: rows} of a source's query, whose first column is the user's id."""
     rows = query.subquery()
@@ -220,9 +237,9 @@ def _unread_documents(ids: list[int]):
     named = exists().where(DocumentReader.document_id == documents.c.document_id,
                            DocumentReader.user_id == Participant.user_id)
     return (select(Participant.user_id, documents.c.document_id, documents.c.version)
-            .join(documents, documents.c.meeting_id == Participant.meeting_id)
-            .outerjoin(opened, and_(opened.version_id == documents.c.version_id,
-                                    opened.user_id == Participant.user_id))
+            .select_from(_PeopleFirst(Participant.__table__, documents, documents.c.meeting_id == Participant.meeting_id)
+                         .outerjoin(opened, and_(opened.version_id == documents.c.version_id,
+                                                 opened.user_id == Participant.user_id)))
             .where(Participant.user_id.in_(active), opened.id.is_(None),  # never opened: an anti-join
                    or_(Participant.user_id.in_(sorted(staff)),
                        and_(sees_item, or_(documents.c.access != "confidential", named)))))
