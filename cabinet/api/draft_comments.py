@@ -43,7 +43,9 @@ def forward_comment_table(document_id):
 def list_comments(document_id):
     """The caller's own comments; everyone's for those who may read the table (drafting unit included)."""
     document, _ = _readable(document_id)
-    return jsonify({"items": [comment_json(caller(), c) for c in comments.list_comments(caller(), document)]})
+    items = [comment_json(caller(), c) for c in comments.list_comments(caller(), document)]
+    comments.table_opened(caller(), comments.consultation_of(document))  # the drafting unit's: read now
+    return jsonify({"items": items})
 
 
 def _readable(document_id):

@@ -221,7 +221,9 @@ MINUTES_SCHEMAS["MeetingRecord"] = _obj({
     "other_polls": {"type": "array", "items": _RECORD_POLL}})
 SCHEMAS.update(MINUTES_SCHEMAS)
 SCHEMAS["InboxEntry"] = _obj({
-    "source": {"type": "string", "description": "invitations | documents | minutes (more sources may come)"},
+    "source": {"type": "string", "description": "invitations | documents | minutes | consultations | "
+               "consultation_results | draft_tables (a table of comments on a draft forwarded to the caller, until "
+               "they open it; more sources may come)"},
     "ref_id": {"type": "integer", "description": "the meeting, document or minutes the entry is about"},
     "title": STR, "state": {"type": "string", "description": "documents: new | updated; minutes: secretary | "
                                                              "chair (whose signature); invitations: the role"},
@@ -387,7 +389,8 @@ ROUTES = [
     ("post", "/verify", "Signature report of any PDF", "multipart:VerifyUpload", 200, "VerifyReport",
      (400, 401, 413, 415)),
     ("get", "/inbox", "Việc cần làm: what waits for the caller (invitations to answer, documents new or updated "
-     "since they last opened them, minutes to sign), only what they may read; `url` is where each is done. "
+     "since they last opened them, minutes to sign, consultations to answer and their results to sign, tables "
+     "of comments on drafts forwarded to them), only what they may read; `url` is where each is done. "
      "Live: the socket event `inbox.count` {count} reaches the user's devices whenever it changes",
      None, 200, "Inbox", (401,)),
     ("get", "/inbox/count", "The inbox's count alone (the badge), as after a socket (re)connection", None, 200,

@@ -49,6 +49,10 @@ class DraftRecipient(db.Model):
     document_id: Mapped[int] = mapped_column(ForeignKey("draft_consultations.document_id", ondelete="CASCADE"),
                                              primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # When they first opened the table since it was last forwarded: their inbox lists it until then.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
 
 
 class DraftComment(db.Model):

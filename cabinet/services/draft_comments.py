@@ -90,7 +90,9 @@ def _set_recipients(consultation: DraftConsultation, document: Document, value) 
         # The table is as confidential as the document: only its named readers may receive it.
         raise Invalid(_l("A confidential document's comments go only to its named readers."),
                       code="recipient_not_reader", field="recipients")
-    consultation.recipient_rows = [DraftRecipient(document_id=document.id, user_id=i) for i in sorted(ids)]
+    kept = {row.user_id: row for row in consultation.recipient_rows if row.user_id in ids}  # as they were
+    consultation.recipient_rows = [kept.get(i) or DraftRecipient(document_id=document.id, user_id=i)
+                                   for i in sorted(ids)]
 
 
 def forward_table(actor: User, document: Document) -> DraftConsultation:
@@ -102,6 +104,8 @@ def forward_table(actor: User, document: Document) -> DraftConsultation:
     if not consultation.recipient_ids:
         raise Conflict(_l("Name the drafting unit's users first."), code="no_recipients")
     consultation.forwarded_at = utcnow()
+    for row in consultation.recipient_rows:
+        row.opened_at = None  # forwarded (again): each of them has it to read
     db.session.flush()
     audit.record(db.session, "draft.forward", actor=actor, obj=document,
                  details={"recipients": sorted(consultation.recipient_ids)})
@@ -118,6 +122,17 @@ def table_for(actor: User, document_id) -> tuple[Document, DraftConsultation | N
             consultation is None or not may(actor, "draft.table", consultation)):
         raise NotFound(_l("Document not found."), code="document_not_found")
     return document, consultation
+
+
+def table_opened(actor: User, consultation: DraftConsultation | None) -> None:
+    """A user of the drafting unit opened the table forwarded to them: it leaves their inbox."""
+    if consultation is None or consultation.forwarded_at is None:
+        return
+    row = next((r for r in consultation.recipient_rows if r.user_id == actor.id), None)
+    if row is not None and row.opened_at is None:
+        row.opened_at = utcnow()
+        notifications.inbox_changed(users=[actor.id])
+        db.session.flush()
 
 
 def get_table_document(actor: User, document_id) -> tuple[Document, DraftConsultation]:

@@ -28,7 +28,8 @@ from sqlalchemy.sql.selectable import Join
 
 from ..extensions import db
 from ..models import (VOTING_ROLES, AgendaItem, Consultation, ConsultationResponse, Document, DocumentRead,
-                      DocumentReader, DocumentVersion, Meeting, Minutes, Participant, User, UserRole)
+                      DocumentReader, DocumentVersion, DraftConsultation, DraftRecipient, Meeting, Minutes,
+                      Participant, User, UserRole)
 from ..models.types import utcnow
 from ..outbox import notify_users
 from .permissions import may
@@ -324,6 +325,32 @@ def result_entries(user: User) -> list[Entry]:
     return [Entry("consultation_results", m_id, title, deadline, m_id, title=title) for m_id, title, deadline in rows]
 
 
+# --- tables of comments on drafts forwarded to the drafting unit, not yet opened since ------------------------
+
+def _draft_tables(ids: list[int]):
+    """Forwarded to the user (one of the drafting unit's), not opened since, the document not withdrawn."""
+    return (select(DraftRecipient.user_id, DraftConsultation.document_id)
+            .join(DraftConsultation, DraftConsultation.document_id == DraftRecipient.document_id)
+            .join(Document, Document.id == DraftConsultation.document_id)
+            .join(User, User.id == DraftRecipient.user_id)
+            .where(DraftRecipient.user_id.in_(ids), User.active, DraftConsultation.forwarded_at.is_not(None),
+                   DraftRecipient.opened_at.is_(None), Document.withdrawn_at.is_(None),
+                   or_(Document.access != "confidential",  # permissions._may_read_draft_table, in SQL
+                       exists().where(DocumentReader.document_id == Document.id,
+                                      DocumentReader.user_id == DraftRecipient.user_id))))
+
+
+def draft_table_entries(user: User) -> list[Entry]:
+    mine = _draft_tables([user.id]).subquery()
+    rows = db.session.execute(select(Document, Meeting.title, DraftConsultation.forwarded_at)
+                              .join(mine, mine.c.document_id == Document.id)
+                              .join(DraftConsultation, DraftConsultation.document_id == Document.id)
+                              .join(Meeting, Meeting.id == Document.meeting_id)
+                              .order_by(DraftConsultation.forwarded_at, Document.id)).all()
+    return [Entry("draft_tables", document.meeting_id, meeting_title, forwarded_at, document.id, title=document.title)
+            for document, meeting_title, forwarded_at in rows]
+
+
 register(Source("invitations", _l("Invitations to answer"), invitation_entries,
                 lambda ids: _grouped(_invitations(ids)),
                 lambda e: ("meetings.detail", {"meeting_id": e.meeting_id, "_anchor": "rsvp"})))
@@ -338,3 +365,6 @@ register(Source("consultations", _l("Consultations to answer"), consultation_ent
 register(Source("consultation_results", _l("Consultation results to sign"), result_entries,
                 lambda ids: _grouped(_results_to_sign(ids)),
                 lambda e: ("consultations.detail", {"meeting_id": e.meeting_id, "_anchor": "result"})))
+register(Source("draft_tables", _l("Comments on drafts forwarded to you"), draft_table_entries,
+                lambda ids: _grouped(_draft_tables(ids)),
+                lambda e: ("documents.comments_table", {"document_id": e.ref_id})))

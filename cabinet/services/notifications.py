@@ -95,9 +95,20 @@ def draft_comment_answered(comment) -> None:
 
 
 def draft_table_forwarded(consultation) -> None:
-    """The drafting unit's users hear that a document's table of comments is there for them to read."""
-    for user_id in sorted(consultation.recipient_ids):
-        notify_user(db.session, user_id, "draft_comments.forwarded", {"document_id": consultation.document_id})
+    """The drafting unit's users hear that a document's table of comments is there for them to read: live,
+    in their inbox, and by e-mail — which names a confidential document by its meeting only."""
+    document = consultation.document
+    recipients = [row.user for row in consultation.recipient_rows]
+    for user in recipients:
+        notify_user(db.session, user.id, "draft_comments.forwarded", {"document_id": document.id})
+    inbox_changed(users=[user.id for user in recipients])
+    if mail.enabled():
+        link = f"{current_app.config['BASE_URL']}/documents/{document.id}/comments"
+        title = "" if document.access == "confidential" else document.title
+        stamp = consultation.forwarded_at.strftime("%Y%m%d%H%M%S%f")
+        mail.queue_all([_letter(user, f"draft-table:{document.id}:{user.id}:{stamp}", "mail/draft_table",
+                                subject=f"Tổng hợp góp ý dự thảo: {title or document.meeting.title}",
+                                meeting=document.meeting, document_title=title, link=link) for user in recipients])
 
 
 def password_reset(user, token_id: int, link: str, minutes: int) -> None:

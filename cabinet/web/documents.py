@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, url_for
 from flask_login import login_required
 
 from ..config import DEFAULT_TIMEZONE
+from ..extensions import db
 from ..presentation.comments import STATUS_LABELS, comment_json, consultation_json
 from ..presentation.json import document_json
 from ..security import CONTENT_SECURITY_POLICY
@@ -61,6 +62,8 @@ def comments_table(document_id: int):
     document, consultation = draft_comments.table_for(user, document_id)
     items = draft_comments.list_comments(user, document) if consultation is not None else []
     manage = may(user, "draft.manage", document)
+    draft_comments.table_opened(user, consultation)
+    db.session.commit()
     candidates = []
     if manage:
         candidates = [u for u in accounts.list_users(user, include_inactive=False) if document.access != "confidential"

@@ -220,3 +220,49 @@ def test_the_pages_show_the_comment_box_to_members_and_the_table_to_the_secretar
     assert 'data-test="comment-button"' in reader
     block = re.search(r'<script type="application/json" id="comments-data">(.*?)</script>', reader, re.S).group(1)
     assert [c["text"] for c in json.loads(block)["items"]] == [TEXT]  # her own comment, for the panel
+
+
+def test_the_drafting_unit_finds_a_forwarded_table_in_its_inbox_and_mail_until_it_opens_it(scene, smtp):
+    """Forwarding told nobody: the table had no entry anywhere for the drafting unit, and no mail."""
+    doc, drafter, staff = scene["doc"], scene["drafter"], scene["staff"]
+    scene["users"]["drafter"].email = "phongtuphap@thanhhoa.gov.vn"
+    db.session.commit()
+    scene["alice"].post(f"/documents/{doc}/comments", json=comment())
+
+    def waiting() -> list[dict]:
+        return [e for e in drafter.get("/inbox").get_json()["entries"] if e["source"] == "draft_tables"]
+
+    assert waiting() == []
+    assert staff.post(f"/documents/{doc}/consultation/forward").status_code == 200
+    (entry,) = waiting()
+    assert entry["url"] == f"/documents/{doc}/comments" and entry["ref_id"] == doc
+    assert drafter.get("/inbox/count").get_json()["count"] == 1
+    assert scene["outsider"].get("/inbox").get_json()["entries"] == []
+    from cabinet.services import mail
+    assert mail.send_due() == 1
+    (letter,) = smtp.messages()
+    assert letter["To"] == "phongtuphap@thanhhoa.gov.vn"
+    assert letter["Subject"].startswith("Tổng hợp góp ý dự thảo: ")
+    assert f"/documents/{doc}/comments" in letter.get_body(("plain",)).get_content()
+
+    assert drafter.get(f"/documents/{doc}/comments").status_code == 200  # opened: done
+    assert waiting() == []
+    assert staff.post(f"/documents/{doc}/consultation/forward").status_code == 200  # again, with more answers
+    assert len(waiting()) == 1 and mail.send_due() == 1
+
+
+def test_a_confidential_drafts_table_mail_does_not_name_the_document(scene, smtp):
+    staff, alice = scene["staff"], scene["users"]["alice"]
+    alice.email = "le.thi.anh@thanhhoa.gov.vn"  # a named reader, who also works in the drafting unit
+    db.session.commit()
+    secret = upload(staff, scene["meeting"].id, sample("to-trinh-do-thi-thong-minh.pdf"), access="confidential",
+                    title="Phương án nhân sự mật", readers=str(alice.id)).get_json()["id"]
+    assert staff.put(f"/documents/{secret}/consultation", json={"recipients": [alice.id]}).status_code == 200
+    assert staff.post(f"/documents/{secret}/consultation/forward").status_code == 200
+    from cabinet.services import mail
+    assert mail.send_due() == 1
+    (letter,) = smtp.messages()
+    everything = letter["Subject"] + letter.get_body(("plain",)).get_content() + letter.get_body(("html",)).get_content()
+    assert "nhân sự mật" not in everything and scene["meeting"].title in letter["Subject"]
+    assert [e["title"] for e in scene["alice"].get("/inbox").get_json()["entries"]
+            if e["source"] == "draft_tables"] == ["Phương án nhân sự mật"]  # in her own inbox, she may read it
