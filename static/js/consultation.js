@@ -48,7 +48,8 @@ async function submit(event) {
   }
   const clientId = newClientId();
   form.elements.client_id.value = clientId;
-  await enqueue({ client_id: clientId, method: "PUT", url: answersUrl, body: { client_id: clientId, answers } });
+  await enqueue({ client_id: clientId, method: "PUT", url: answersUrl, body: { client_id: clientId, answers },
+                  label: form.dataset.label });
   say(navigator.onLine ? "msgSending" : "msgQueued");
 }
 

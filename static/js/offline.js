@@ -10,6 +10,8 @@
 // - Shows a banner while the tablet is offline.
 // - When the tablet is online again (and on every page load), sends the annotations the viewer's outbox
 //   kept while offline (static/js/outbox.js, flush()).
+// - Shows the changes the server refused when they were sent (static/js/outbox.js remembers them, whichever
+//   page sent them) until the reader acknowledges them.
 // - Logging out first sends what is pending, then deletes every cache before the form is sent (the
 //   server's answer also carries Clear-Site-Data).
 
@@ -26,12 +28,20 @@ const wait = (ms) => new Promise((resolve) => { window.setTimeout(resolve, ms); 
 let outbox;
 let flushing = null;
 
+async function loadOutbox() {
+  if (!outbox) {
+    outbox = await import("./outbox.js");
+    outbox.outboxEvents.addEventListener("rejected", showRefusals);
+  }
+  return outbox;
+}
+
 async function flushOutbox() {
   if (!navigator.onLine) return;
   if (flushing) return flushing;
   flushing = (async () => {
     try {
-      outbox ??= await import("./outbox.js");
+      await loadOutbox();
       if (typeof outbox.flush === "function") await outbox.flush();
     } catch (error) {
       console.warn("offline: the annotation outbox could not be sent yet", error);
@@ -40,6 +50,33 @@ async function flushOutbox() {
     }
   })();
   return flushing;
+}
+
+/** The refused changes, named and with the server's reason, each linking to the page it was made on. */
+function showRefusals() {
+  const notice = document.querySelector("[data-refused-notice]");
+  if (!notice || !outbox) return;
+  const list = notice.querySelector("[data-refused-list]");
+  const refused = outbox.refusals();
+  list.replaceChildren(...refused.map((refusal) => {
+    const item = document.createElement("li");
+    const what = document.createElement(refusal.page ? "a" : "strong");
+    what.textContent = refusal.label || notice.dataset.defaultLabel;
+    if (refusal.page) what.href = refusal.page;
+    item.append(what, `: ${refusal.message || notice.dataset.defaultReason}`);
+    return item;
+  }));
+  notice.hidden = refused.length === 0;
+}
+
+function guardRefusals() {
+  const notice = document.querySelector("[data-refused-notice]");
+  if (!notice) return;
+  notice.querySelector("[data-refused-dismiss]")?.addEventListener("click", () => {
+    outbox?.forgetRefusals();
+    showRefusals();
+  });
+  loadOutbox().then(showRefusals).catch(() => {});
 }
 
 // --- the service worker -----------------------------------------------------------------------------
@@ -141,6 +178,7 @@ function guardLogout(form, workerPromise) {
 
 if (user) {
   showConnection();
+  guardRefusals();
   window.addEventListener("online", () => { showConnection(); flushOutbox(); });
   window.addEventListener("offline", showConnection);
   const workerPromise = activeWorker();

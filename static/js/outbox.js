@@ -4,6 +4,7 @@
 //   flush()                                   send what waits, in order; safe to call any time, from any page
 //   pending()                                 the changes still waiting (oldest first)
 //   outboxEvents                              "sent" {op, data} · "rejected" {op, status, error} · "state" {state, count, message}
+//   refusals() / forgetRefusals()             the refused changes not yet acknowledged (every page shows them)
 //
 // Database `cabinet-outbox`, store `ops` (one record per change, in the order they were made).
 // A change to something the server has not numbered yet (an annotation created offline) has the
@@ -12,7 +13,9 @@
 // answer never makes a second copy. Network failures, 5xx, 408 and 429 keep the change and retry later
 // (2 s, doubling up to a minute, and at once when the browser comes back online); 401 and a refused
 // security token keep it until the reader logs in again; any other refusal drops that one change and
-// reports the server's message.
+// reports the server's message — and remembers it (localStorage) until the reader acknowledges it, since the
+// refusal may come on another page than the one the change was made on (an answer given offline reaching
+// the server after the deadline): each change carries a `label` and the `page` it was made on for that.
 
 const DB_NAME = "cabinet-outbox";
 const DB_VERSION = 1;
@@ -76,6 +79,8 @@ export async function enqueue(op) {
     method: op.method,
     url: op.url,
     body: op.body ?? null,
+    label: op.label ?? "",
+    page: op.page ?? globalThis.location?.pathname ?? "",
     queued_at: new Date().toISOString(),
   };
   const db = await openDb();
@@ -176,8 +181,38 @@ async function sendOne(db, op, token) {
     return "blocked";
   }
   await finish(db, op, null);
+  remember({ label: op.label ?? "", page: op.page ?? "", message: error?.message ?? "", at: new Date().toISOString() });
   outboxEvents.dispatchEvent(new CustomEvent("rejected", { detail: { op: { ...op, url }, status: response.status, error } }));
   return "next";
+}
+
+const REFUSED = "cabinet-outbox-refused";
+const KEEP_REFUSED = 20;
+
+function remember(refusal) {
+  try {
+    localStorage.setItem(REFUSED, JSON.stringify([...refusals(), refusal].slice(-KEEP_REFUSED)));
+  } catch {
+    // storage full or off: the page's own "rejected" listener is then the only word
+  }
+}
+
+/** The refused changes the reader has not acknowledged yet, oldest first: {label, page, message, at}. */
+export function refusals() {
+  try {
+    const kept = JSON.parse(localStorage.getItem(REFUSED) ?? "[]");
+    return Array.isArray(kept) ? kept : [];
+  } catch {
+    return [];
+  }
+}
+
+export function forgetRefusals() {
+  try {
+    localStorage.removeItem(REFUSED);
+  } catch {
+    // nothing kept
+  }
 }
 
 async function drain(options) {
