@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
+from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -69,6 +71,13 @@ def revision(meeting: Meeting) -> int:
     """SEQUENCE: seconds from 2026 to the meeting's last change. It grows with every change of the row (a
     new time or place included, which moves no live event counter), so a calendar takes the newer copy."""
     return max(0, int(((meeting.updated_at or utcnow()) - SEQUENCE_EPOCH).total_seconds()))
+
+
+def uid_host() -> str:
+    """The host in every event's UID: the configured address's, never the request's — a meeting downloaded
+    from the page, mailed as an invitation and listed in the feed is one event in the member's calendar,
+    not three (a calendar tells events apart by UID)."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
 
 def meeting_ics(actor: User, meeting: Meeting, *, host: str, url: str, for_mail: bool = False) -> bytes:

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Meeting, Minutes
 from ..outbox import notify_user
 from . import mail
-from .calendar import ics_filename, meeting_ics
+from .calendar import ics_filename, meeting_ics, uid_host
 
 
 def meeting_published(meeting: Meeting) -> None:
@@ -31,7 +31,7 @@ def meeting_published(meeting: Meeting) -> None:
         user = participant.user
         if not user.email:
             continue
-        ics = meeting_ics(user, meeting, host=_host(), url=link, for_mail=True).decode("utf-8")
+        ics = meeting_ics(user, meeting, host=uid_host(), url=link, for_mail=True).decode("utf-8")
         letters.append(_letter(user, f"invitation:{meeting.id}:{user.id}:{arrangement}", "mail/invitation",
                                subject=f"Giấy mời họp: {meeting.title}", meeting=meeting, link=link,
                                role=participant.role,
@@ -140,11 +140,6 @@ def _letter(user, key: str, template: str, *, subject: str, attachments: tuple =
     # The templates alone, without the pages' context: a message is also written outside any request.
     render = lambda suffix: current_app.jinja_env.get_template(f"{template}.{suffix}").render(**context)  # noqa: E731
     return mail.Letter(user, key, subject, render("txt"), render("html"), tuple(attachments))
-
-
-def _host() -> str:
-    from urllib.parse import urlsplit
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
 
 def inbox_changed(*, users=(), meetings=(), roles: tuple[str, ...] | None = None) -> None:

@@ -3,7 +3,6 @@ and the password reset by e-mail for someone who cannot log in."""
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -67,7 +66,7 @@ def calendar_feed(token: str):
     owner = calendar.feed_owner(token)
     if owner is None:
         return current_app.response_class("Not found\n", status=404, mimetype="text/plain")
-    built = calendar.feed(owner, host=urlsplit(current_app.config["BASE_URL"]).hostname or "localhost",
+    built = calendar.feed(owner, host=calendar.uid_host(),
                           base_url=current_app.config["BASE_URL"])
     db.session.rollback()  # read only: nothing to keep, the connection goes back now
     response = current_app.response_class(built.body, mimetype=calendar.ICS_MIMETYPE)

@@ -201,3 +201,22 @@ def test_consultation_deadlines_are_in_the_feed_of_those_asked_not_as_meetings(a
     assert f"/consultations/{asked.meeting_id}" in str(event["url"])
     login(stranger := app.test_client(), other)
     assert _events(calendar_app.get(_path(_new_link(stranger))).data) == {}
+
+
+def test_a_meeting_is_one_event_whether_downloaded_mailed_or_in_the_feed(app, make, api):
+    """The downloaded .ics took its UID's host from the request (an address typed on the local network), the
+    mail and the feed from CABINET_BASE_URL: the member's calendar showed the meeting twice."""
+    staff, member = make.user("secretariat"), make.user()
+    meeting = make.meeting(staff, status="published", participants_={member: "member"})
+    app.config["BASE_URL"] = "https://cabinet.thanhhoa.gov.vn"
+    try:
+        downloaded = api.as_(member).get(f"/meetings/{meeting.id}/calendar.ics",
+                                         base_url="http://192.168.10.5:8080")
+        assert downloaded.status_code == 200
+        from cabinet.services import calendar, notifications
+        mailed = calendar.meeting_ics(member, meeting, host=notifications.uid_host(), url="x", for_mail=True)
+        feed = calendar.feed(member, host=calendar.uid_host(), base_url=app.config["BASE_URL"]).body
+        uids = {str(Calendar.from_ical(body).walk("VEVENT")[0]["uid"]) for body in (downloaded.data, mailed, feed)}
+        assert uids == {f"meeting-{meeting.id}@cabinet.thanhhoa.gov.vn"}
+    finally:
+        app.config["BASE_URL"] = "http://localhost:5000"
