@@ -431,15 +431,21 @@ def may_sign(actor: User, consultation: Consultation) -> bool:
 
 
 def deadlines_forever(app, every: float = 30.0) -> None:
-    """The background pass of `cabinet serve`: draw up what reached its deadline, queue the reminders due.
-    Every process runs it; the row lock (close) and the mail keys (reminders) make each happen once."""
+    """The background pass of `cabinet serve`: draw up what reached its deadline, queue the reminders due,
+    tell the badges of meetings that have just ended. Every process runs it; the row lock (close) and the
+    mail keys (reminders) make each happen once (a badge told twice shows the same count)."""
     from ..extensions import socketio
+    from . import inbox
+    since = utcnow()
     while True:
         socketio.sleep(every)
         with app.app_context():
             try:
                 close_due()
                 remind_due()
+                now = utcnow()
+                inbox.meetings_ended(since, now)
+                since = now
             except Exception:  # noqa: BLE001 — a database hiccup must not end the pass
                 log.exception("consultation deadlines")
                 db.session.rollback()

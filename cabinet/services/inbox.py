@@ -141,6 +141,18 @@ def _count_before_commit(session: Session) -> None:
         notify_users(session, user_ids, "inbox.count", {"count": count})
 
 
+def meetings_ended(since: datetime, now: datetime) -> int:
+    """Meetings whose time ran out in (since, now] leave their participants' invitations and documents (the
+    `upcoming` rule): nothing else tells the badges, so the background pass calls this. Their number."""
+    ended = func.coalesce(Meeting.ends_at, Meeting.starts_at)
+    ids = list(db.session.scalars(select(Meeting.id).where(Meeting.status.in_(("published", "adjourned")),
+                                                           ended > since, ended <= now)))
+    if ids:
+        changed(meetings=ids)
+    db.session.commit()
+    return len(ids)
+
+
 def install() -> None:
     """Hook every session's commit (once per process); a rollback forgets what was pending."""
     if not event.contains(Session, "before_commit", _count_before_commit):

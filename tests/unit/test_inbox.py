@@ -234,3 +234,26 @@ def test_a_savepoint_inside_the_transaction_does_not_count_early(scene):
         assert [(p, to) for name, p, to in sent if name == "inbox.count"] == [({"count": 1}, f"user:{member.id}")]
     finally:
         socketio.emit = real_emit
+
+
+def test_a_meeting_that_has_just_ended_is_pushed_off_the_badges(scene):
+    """Its invitation left the counts when its time ran out, but no change told the tablets: the badge stayed
+    one too high until something else happened. The background pass now tells them (meetings_ended)."""
+    from cabinet.models.types import utcnow
+    meeting, member = scene["meeting"], scene["member"]
+    assert inbox.count_for(member) == 1  # the invitation
+    now = utcnow()
+    meeting.starts_at, meeting.ends_at = now - timedelta(hours=2), now - timedelta(seconds=10)
+    db.session.commit()
+    sent = []
+    real_emit = socketio.emit
+    socketio.emit = lambda name, payload, to=None, **kw: sent.extend(
+        (name, payload, room) for room in (to if isinstance(to, list) else [to]))
+    try:
+        assert inbox.meetings_ended(now - timedelta(seconds=30), now) == 1
+        assert (f"user:{member.id}", {"count": 0}) in [(room, p) for name, p, room in sent if name == "inbox.count"]
+        sent.clear()
+        assert inbox.meetings_ended(now, now + timedelta(seconds=30)) == 0, "told once"
+        assert sent == []
+    finally:
+        socketio.emit = real_emit
