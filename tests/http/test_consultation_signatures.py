@@ -239,3 +239,41 @@ def test_others_read_a_signed_form_only_after_the_close(api, council, make):
     unsigned = api.as_(council["staff"]).get(f"/consultations/{cid}/responses/{second.id}/answer.pdf")
     assert unsigned.status_code == 404 and unsigned.get_json()["error"]["code"] == "answer_not_signed"
     assert OPINION in _text(api.as_(council["chair"]).get(path).data)
+
+
+def test_the_page_offers_the_signature_and_shows_it(app, api, council):
+    """Without the script: no certificate → a line saying whom to ask; with one → the passphrase form;
+    a wrong passphrase → 403 on the page; signed → when, the certificate and the link to the form; the
+    secretariat sees who signed."""
+    from .. import factories
+
+    def client(person):
+        browser = app.test_client()
+        factories.login(browser, person)
+        return browser
+
+    data = _sent(api, council)
+    cid = data["id"]
+    first, second, _third = council["members"]
+    _answer(api, first, data)
+    _answer(api, second, data, choice="agree")
+    _certify(first)
+    member, other = client(first), client(second)
+    unanswered = client(_third).get(f"/consultations/{cid}").get_data(as_text=True)
+    assert "Ký số phiếu trả lời" not in unanswered, "signing comes after answering"
+    lacking = other.get(f"/consultations/{cid}").get_data(as_text=True)
+    assert "hãy đề nghị quản trị viên cấp chứng thư số" in lacking and 'data-test="sign-answer"' not in lacking
+    page = member.get(f"/consultations/{cid}").get_data(as_text=True)
+    assert 'data-test="sign-answer"' in page and "Ký số phiếu trả lời" in page
+    token = factories.csrf_token(member, f"/consultations/{cid}")
+    wrong = member.post(f"/consultations/{cid}/answer/sign", data={"passphrase": "sai", "csrf_token": token})
+    assert wrong.status_code == 403 and "Mật khẩu không mở được chứng thư số này." in wrong.get_data(as_text=True)
+    assert _response(cid, first).signed_sha256 is None
+    done = member.post(f"/consultations/{cid}/answer/sign", data={"passphrase": PASS, "csrf_token": token})
+    assert done.status_code == 302
+    signed = member.get(f"/consultations/{cid}").get_data(as_text=True)
+    assert "Đã ký số lúc" in signed and "chứng thư:" in signed and f"/consultations/{cid}/answer.pdf" in signed
+    assert member.get(f"/consultations/{cid}/answer.pdf").mimetype == "application/pdf"
+    assert other.get(f"/consultations/{cid}/answer.pdf").status_code == 404
+    office = client(council["staff"]).get(f"/consultations/{cid}").get_data(as_text=True)
+    assert "1 đã ký số" in office and office.count('data-test="signed-mark"') == 1
