@@ -1,12 +1,12 @@
 """Written consultations over REST: prepare, send, answer (an offline tablet retries with its client_id),
-follow who answered, close, read and sign the result."""
+sign one's answer, follow who answered, close, read and sign the result."""
 from __future__ import annotations
 
 from flask import current_app, jsonify
 
 from ..extensions import limiter
 from ..presentation.consultations import consultation_json
-from ..services import consultation_result, consultations
+from ..services import consultation_result, consultation_signatures, consultations
 from . import api_bp, caller, json_body
 from .minutes import _pdf
 
@@ -50,12 +50,35 @@ def answer_consultation(meeting_id):
     return jsonify({**consultation_json(caller(), consultation, detail=True), "changed": changed})
 
 
+@api_bp.post("/consultations/<int:meeting_id>/answer/sign")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{caller().get_id()}",
+               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
+def sign_consultation_answer(meeting_id):
+    consultation = _get(meeting_id)
+    consultation_signatures.sign_answer(caller(), consultation, json_body().get("passphrase"))
+    return jsonify(consultation_json(caller(), consultation, detail=True))
+
+
+@api_bp.get("/consultations/<int:meeting_id>/answer.pdf")
+def consultation_answer_pdf(meeting_id):
+    data = consultation_signatures.signed_form(caller(), _get(meeting_id))
+    return _pdf(data, f"phieu-lay-y-kien-{meeting_id}.pdf")
+
+
+@api_bp.get("/consultations/<int:meeting_id>/responses/<int:user_id>/answer.pdf")
+def consultation_member_answer_pdf(meeting_id, user_id):
+    data = consultation_signatures.signed_form(caller(), _get(meeting_id), user_id)
+    return _pdf(data, f"phieu-lay-y-kien-{meeting_id}-{user_id}.pdf")
+
+
 @api_bp.get("/consultations/<int:meeting_id>/progress")
 def consultation_progress(meeting_id):
     consultation = _get(meeting_id)
     people = consultations.who_answered(caller(), consultation)
     return jsonify({**consultations.progress(consultation),
-                    "answered_by": [{**p, "answered_at": p["answered_at"].isoformat()} for p in people["answered"]],
+                    "answered_by": [{**p, "answered_at": p["answered_at"].isoformat(),
+                                     "signed_at": p["signed_at"].isoformat() if p["signed_at"] else None}
+                                    for p in people["answered"]],
                     "waiting": people["waiting"]})
 
 

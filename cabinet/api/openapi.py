@@ -411,15 +411,20 @@ SCHEMAS.update({
     "Consultation": _obj({
         "id": INT, "title": STR, "description": STR, "status": {"enum": ["draft", "published", "closed"]},
         "deadline": TIME, "sent_at": TIME, "body_id": INT, "answers_changeable": BOOL, "pass_ratio": NUM,
-        "progress": _obj({"answered": INT, "total": INT}), "answered_at": TIME, "may_answer": BOOL,
+        "progress": _obj({"answered": INT, "signed": INT, "total": INT}), "answered_at": TIME, "may_answer": BOOL,
         "signed": BOOL, "questions": {"type": "array", "items": QUESTION}, "members": {"type": "array"},
         "my_answers": {"type": "array"}, "documents_url": STR, "changed": BOOL,
+        "my_signature": {"oneOf": [{"type": "null"}, _obj({"signed_at": TIME, "certificate": STR, "sha256": STR,
+                                                           "url": STR})],
+                         "description": "the caller's signature on their answer form; null: not signed (or the "
+                                        "answer changed since)"},
         "result": {"type": "object", "description": "frozen at the close: total, answered, needed, not_answered, "
                                                     "questions[counts, names, opinions, passed]"},
         "result_pdf_url": STR, "signature": {"type": "object"}}),
     "AnswersInput": _obj({"client_id": STR, "answers": {"type": "array", "items": _obj(
         {"question_id": INT, "choice": {"enum": ["agree", "disagree", "other"]}, "text": STR})}}, ("answers",)),
-    "ConsultationProgress": _obj({"answered": INT, "total": INT, "answered_by": {"type": "array"},
+    "ConsultationProgress": _obj({"answered": INT, "signed": INT, "total": INT, "answered_by": {
+        "type": "array", "description": "user_id, name, role, answered_at, signed_at (null: answer not signed)"},
                                   "waiting": {"type": "array"}}),
     "PassphraseInput": _obj({"passphrase": STR}, ("passphrase",)),
 })
@@ -439,6 +444,17 @@ ROUTES += [
      "`client_id` again changes nothing (`changed`: false); a second answer → 409 already_answered unless "
      "answers are changeable; after the deadline → 409 deadline_passed / consultation_closed",
      "AnswersInput", 200, "Consultation", (400, 403, 404, 409, 422)),
+    ("post", "/consultations/{meeting_id}/answer/sign", "Sign one's own recorded answer with one's certificate "
+     "(a PAdES-signed PDF/A answer form), while the consultation is open. 409 not_answered, already_signed, "
+     "deadline_passed, consultation_closed, no_certificate, changed_while_signing (the answer changed during the "
+     "signing); 403 wrong_passphrase. Changing the answer later drops the signature. Live: "
+     "`consultation.progress` {answered, signed, total}", "PassphraseInput", 200, "Consultation",
+     (400, 403, 404, 409, 422, 503)),
+    ("get", "/consultations/{meeting_id}/answer.pdf", "The caller's own signed answer form (404 answer_not_signed "
+     "before signing)", None, 200, "pdf", (403, 404)),
+    ("get", "/consultations/{meeting_id}/responses/{user_id}/answer.pdf", "A member's signed answer form: the "
+     "secretariat and the chair, only once the result is drawn up (403 before); the member themselves at any "
+     "time", None, 200, "pdf", (403, 404)),
     ("get", "/consultations/{meeting_id}/progress", "Who answered and who has not (secretariat, chair)", None, 200,
      "ConsultationProgress", (403, 404)),
     ("post", "/consultations/{meeting_id}/close", "Draw the result up before the deadline (secretariat)", None,

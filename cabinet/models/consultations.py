@@ -60,7 +60,8 @@ class ConsultationQuestion(db.Model):
 
 class ConsultationResponse(db.Model):
     """One member's answer form: when it was sent (and changed), the tablet's id for it (an offline retry
-    is recognised), and the answers to each question."""
+    is recognised), the answers to each question, and the member's signature on the form if they signed it
+    (the signed PDF in the file store by SHA-256; dropped when the answer changes: it no longer matches)."""
 
     __tablename__ = "consultation_responses"
     __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
@@ -71,6 +72,10 @@ class ConsultationResponse(db.Model):
     client_id: Mapped[str] = mapped_column(String(64), default="")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changes: Mapped[int] = mapped_column(Integer, default=0)
+    signed_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    signed_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    certificate_subject: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship(lazy="joined")
     answers: Mapped[list[ConsultationAnswer]] = relationship(cascade="all, delete-orphan",

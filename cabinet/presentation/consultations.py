@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..models import Consultation, User
 from ..services import consultations
+from ..services.consultation_signatures import signature_json
 from ..services.permissions import may
 
 
@@ -27,6 +28,9 @@ def consultation_json(actor: User, consultation: Consultation, *, detail: bool =
                            for p in meeting.participants]
         data["my_answers"] = [{"question_id": a.question_id, "choice": a.choice, "text": a.text}
                               for a in mine.answers] if mine else None
+        data["my_signature"] = signature_json(mine)
+        if data["my_signature"]:
+            data["my_signature"]["url"] = f"/api/v1/consultations/{meeting.id}/answer.pdf"
         data["documents_url"] = f"/api/v1/meetings/{meeting.id}/documents"
         if consultation.result is not None and may(actor, "consultation.result", meeting):
             data["result"] = consultation.result

@@ -61,6 +61,11 @@ def compute(consultation: Consultation) -> dict:
             "body": meeting.body.name if meeting.body else "",
             "body_short": meeting.body.short_name if meeting.body else "",
             "not_answered": [p.user.full_name for p in members if p.user_id not in responses],
+            # answers the member signed with a certificate (a result frozen before this key: none signed)
+            "signed_answers": [{"user_id": p.user_id, "name": p.user.full_name,
+                                "certificate": responses[p.user_id].certificate_subject,
+                                "signed_at": responses[p.user_id].signed_at.isoformat()}
+                               for p in members if p.user_id in responses and responses[p.user_id].signed_sha256],
             "questions": questions}
 
 
@@ -95,7 +100,15 @@ def report_view(consultation: Consultation, *, draft: bool) -> dict:
                          f"({percent(result['answered'], result['total'])}).",
         "rule_line": f"Nội dung được thông qua khi có trên {_share(result['pass_ratio'])} tổng số thành viên đồng ý "
                      f"(ít nhất {result['needed']}/{result['total']}).",
-        "not_answered": result["not_answered"], "questions": questions, "chair": result["chair"]}
+        "not_answered": result["not_answered"], "questions": questions, "chair": result["chair"],
+        "signed_line": _signed_line(result)}
+
+
+def _signed_line(result: dict) -> str:
+    """"Phiếu trả lời có chữ ký số: 2/20 (A, B).": who signed their answer form, each by name."""
+    signed = result.get("signed_answers") or []  # absent from results frozen before answers were signed
+    names = f" ({', '.join(s['name'] for s in signed)})" if signed else ""
+    return f"Phiếu trả lời có chữ ký số: {len(signed)}/{result['answered']}{names}."
 
 
 def _share(ratio: float) -> str:

@@ -70,12 +70,14 @@ def response_of(consultation: Consultation, user: User) -> ConsultationResponse 
 
 
 def progress(consultation: Consultation) -> dict:
-    """{answered, total}: counts anyone consulted may see (not who)."""
-    answered = db.session.scalar(select(func.count()).select_from(ConsultationResponse).join(
+    """{answered, signed, total}: counts anyone consulted may see (not who); `signed`: answers signed
+    with a certificate (services/consultation_signatures.py)."""
+    answered, signed = db.session.execute(select(
+        func.count(), func.count(ConsultationResponse.signed_sha256)).select_from(ConsultationResponse).join(
         Participant, (Participant.meeting_id == ConsultationResponse.meeting_id)
         & (Participant.user_id == ConsultationResponse.user_id)).where(
-        ConsultationResponse.meeting_id == consultation.meeting_id, Participant.role.in_(VOTING_ROLES)))
-    return {"answered": answered or 0, "total": len(consulted(consultation))}
+        ConsultationResponse.meeting_id == consultation.meeting_id, Participant.role.in_(VOTING_ROLES))).one()
+    return {"answered": answered or 0, "signed": signed or 0, "total": len(consulted(consultation))}
 
 
 def who_answered(actor: User, consultation: Consultation) -> dict:
@@ -88,7 +90,7 @@ def who_answered(actor: User, consultation: Consultation) -> dict:
         response = responses.get(participant.user_id)
         person = {"user_id": participant.user_id, "name": participant.user.full_name, "role": participant.role}
         if response:
-            answered.append({**person, "answered_at": response.answered_at})
+            answered.append({**person, "answered_at": response.answered_at, "signed_at": response.signed_at})
         else:
             waiting.append(person)
     return {"answered": answered, "waiting": waiting}
@@ -256,6 +258,9 @@ def answer(actor: User, consultation: Consultation, data: dict) -> tuple[Consult
             raise Conflict(_l("You have already answered; this consultation does not allow changes."),
                            code="already_answered")
         response.changes += 1
+        # a signature was made over the answers it replaces: it no longer matches (the member may sign again)
+        response.signed_sha256 = response.signed_size = response.signed_at = None
+        response.certificate_subject = ""
         response.answers.clear()
         db.session.flush()
         response.client_id, response.answered_at = client_id, utcnow()

@@ -233,6 +233,10 @@ RULES: dict[str, Callable] = {
     "consultation.progress": lambda user, obj: is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "chair",
     "consultation.result": lambda user, obj: _may_read_minutes(user, _meeting_of(obj)),
     "consultation.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) == "chair",
+    # Members' signed answer forms: each member reads their own (consultation.answer); the secretariat
+    # and the chair read the others' once the result is drawn up, never before (answers are not shown).
+    "consultation.answer_forms": lambda user, obj: _meeting_of(obj).status == "closed" and (
+        is_secretariat(user) or meeting_role(user, _meeting_of(obj)) == "chair"),
     # Everyone's own inbox: its sources list only what the user may read (services/inbox.py).
     "inbox.view": lambda user, _: True,
 }

@@ -1,6 +1,6 @@
 """Written consultation pages: the list, preparing one, the page where members read and answer (offline
-too: static/js/consultation.js queues the answer in the outbox) and the secretariat follows who answered,
-and the result the chair signs."""
+too: static/js/consultation.js queues the answer in the outbox) and may sign their answer (online: the
+server signs), where the secretariat follows who answered, and the result the chair signs."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -10,7 +10,8 @@ from flask_login import login_required
 from ..extensions import limiter
 from ..presentation.consultations import consultation_json
 from ..presentation.json import document_json
-from ..services import accounts, bodies, consultation_result, consultations, documents, meetings
+from ..services import (accounts, bodies, certificates, consultation_result, consultation_signatures, consultations,
+                        documents, meetings)
 from ..services.documents import ACCESS_SHORT
 from ..services.names import name_key
 from ..services.permissions import may, require
@@ -86,10 +87,15 @@ def _render_detail(consultation, status: int = 200, **extra):
     people = consultations.who_answered(user, consultation) if may(user, "consultation.progress", meeting) else None
     mine = {a["question_id"]: a for a in data["my_answers"] or []}
     response = consultations.response_of(consultation, user)
+    signing = None
+    if response is not None and data["may_answer"]:
+        signing = {"signed": response.signed_sha256 is not None,
+                   "has_certificate": certificates.certificate_info(user) is not None}
     return render_template(
         "consultations/detail.html", c=consultation, meeting=meeting, data=data, docs=docs, people=people,
         mine=mine, answered_at=response.answered_at if response else None, access_short=ACCESS_SHORT, manage=manage, status_labels=meetings.STATUS_LABELS,
         may_sign=consultations.may_sign(user, consultation), deadline_input=local_input(consultation.deadline),
+        my_response=response, signing=signing,
         can={"upload": manage and meeting.status == "draft", "reads": manage, "arrange": False},
         result=consultation_result.report_view(consultation, draft=False) if consultation.result else None,
         **extra), status
@@ -164,3 +170,26 @@ def sign(meeting_id):
         return _render_detail(consultation, outcome.error.status, sign_error=outcome.error.message)
     flash(_("The result report is signed."), "success")
     return redirect(url_for("consultations.detail", meeting_id=meeting_id) + "#result")
+
+
+@consultations_bp.post("/<int:meeting_id>/answer/sign")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{actor().get_id()}",
+               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
+def sign_answer(meeting_id):
+    user = actor()
+    consultation = consultations.get_consultation(user, meeting_id)
+    outcome = attempt(consultation_signatures.sign_answer, user, consultation, form_text("passphrase"))
+    if not outcome.ok:
+        return _render_detail(consultation, outcome.error.status, answer_sign_error=outcome.error.message)
+    flash(_("Your answer is signed."), "success")
+    return redirect(url_for("consultations.detail", meeting_id=meeting_id) + "#answer")
+
+
+@consultations_bp.get("/<int:meeting_id>/answer.pdf")
+def answer_pdf(meeting_id):
+    """The member's own signed answer form."""
+    consultation = consultations.get_consultation(actor(), meeting_id)
+    response = Response(consultation_signatures.signed_form(actor(), consultation), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="phieu-lay-y-kien-{meeting_id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -2,7 +2,7 @@
 lists it until then; forwarding again asks them to look again)
 
 Revision ID: 0018_draft_table_opened
-Revises: 0016_consultations
+Revises: 0017_answer_signatures
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import cabinet.models.types  # noqa: F401  (UTCDateTime)
 
 revision = '0018_draft_table_opened'
-down_revision = '0016_consultations'
+down_revision = '0017_answer_signatures'
 branch_labels = None
 depends_on = None
 

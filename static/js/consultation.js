@@ -1,6 +1,6 @@
 // The consultation page: a member's answer goes through the outbox (static/js/outbox.js), so an answer
 // given without network is kept on the tablet and sent when it returns; the server recognises a resent
-// answer by its client_id. The progress ("14 of 25 members have answered") and, for the secretariat and
+// answer by its client_id. Signing the recorded answer happens on the server: offline, its button waits. The progress ("14 of 25 members have answered") and, for the secretariat and
 // the chair, the lists of who has answered follow the meeting's live events.
 
 import { enqueue, flush, outboxEvents, pending } from "./outbox.js";
@@ -64,7 +64,7 @@ async function refreshWho() {
   const page = await fetch(window.location.pathname, { credentials: "same-origin" });
   if (!page.ok) return;
   const fresh = new DOMParser().parseFromString(await page.text(), "text/html");
-  for (const name of ["waiting", "answered", "waiting-count", "answered-count"]) {
+  for (const name of ["waiting", "answered", "waiting-count", "answered-count", "signed-count"]) {
     const now = fresh.querySelector(`[data-test="${name}"]`);
     const shown = document.querySelector(`[data-test="${name}"]`);
     if (now && shown) shown.replaceWith(now);
@@ -85,6 +85,16 @@ if (form && statusLine) {
   pending().then((ops) => { if (ops.some((op) => op.url === answersUrl)) say("msgWaiting"); }).catch(() => {});
 }
 flush();
+
+const signForm = document.querySelector("[data-answer-sign-form]");
+function showSignable() {
+  if (!signForm) return;
+  signForm.querySelector("button").disabled = !navigator.onLine;
+  signForm.querySelector("[data-answer-sign-offline]").hidden = navigator.onLine;
+}
+window.addEventListener("online", showSignable);
+window.addEventListener("offline", showSignable);
+showSignable();
 
 if (root && meetingId) {
   new LiveConnection(meetingId, {

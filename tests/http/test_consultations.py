@@ -64,7 +64,7 @@ def test_prepared_sent_answered_and_drawn_up_with_named_counts(api, council, smt
                                              "client_id": f"c-{member.id}"})
         assert answered.status_code == 200, answered.get_json()
     seen = api.as_(council["members"][0]).get(f"/consultations/{cid}").get_json()
-    assert seen["progress"] == {"answered": 20, "total": 25} and seen["my_answers"][0]["choice"] == "agree"
+    assert seen["progress"] == {"answered": 20, "signed": 0, "total": 25} and seen["my_answers"][0]["choice"] == "agree"
     progress = staff.get(f"/consultations/{cid}/progress").get_json()
     assert len(progress["answered_by"]) == 20
     assert sorted(p["name"] for p in progress["waiting"]) == sorted(

@@ -156,7 +156,7 @@ def test_held_who_sees_what(api, council, make):
                        (f"/meetings/{cid}/rsvp", {"attending": True})):
         assert api.as_(council["staff"]).post(path, json=body).status_code == 403, path
     assert api.as_(council["staff"]).delete(f"/meetings/{cid}").status_code == 409
-    assert consultations.progress(db.session.get(Consultation, cid)) == {"answered": 1, "total": 25}
+    assert consultations.progress(db.session.get(Consultation, cid)) == {"answered": 1, "signed": 0, "total": 25}
 
 
 # --- races ----------------------------------------------------------------------------------------------
