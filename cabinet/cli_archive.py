@@ -10,13 +10,14 @@ from .extensions import db
 
 @cli.group("archive")
 def archive_group():
-    """The archive of closed meetings."""
+    """The archive of closed meetings and written consultations."""
 
 
 @archive_group.command("reindex")
 @click.option("--meeting", "meeting_id", type=int, default=None, help="Only this meeting.")
 def reindex(meeting_id):
-    """Index the words of closed meetings' minutes and documents for the archive search."""
+    """Index the words of closed meetings' minutes and documents (and closed consultations' questions,
+    results and documents) for the archive search."""
     from .models import Meeting
     from .services.archive import index_meeting, index_pending_texts
     query = select(Meeting).where(Meeting.status == "closed")

@@ -190,10 +190,17 @@ MINUTES_SCHEMAS = {
                     "label": STR, "text": STR, "state": {"enum": ["ok", "info", "bad"]}})}})})}}),
 }
 MINUTES_SCHEMAS["ArchiveResults"] = _obj({"total": INT, "page": INT, "page_size": INT, "items": {
-    "type": "array", "items": _obj({"meeting": _obj({"id": INT, "title": STR, "starts_at": TIME, "location": STR,
+    "type": "array", "items": _obj({"kind": {"enum": ["meeting", "consultation"], "description":
+                                             "a session, or a written consultation (its meeting's form)"},
+                                    "url": {"type": "string", "description": "its page: /meetings/{id} or "
+                                                                             "/consultations/{id}"},
+                                    "meeting": _obj({"id": INT, "title": STR, "starts_at": TIME, "location": STR,
                                                      "body": STR}),
                                     "minutes": _obj({"id": INT, "status": STR}),
-                                    "matches": {"type": "array", "items": _obj({"kind": STR, "id": INT, "title": STR})},
+                                    "consultation": _obj({"deadline": TIME, "signed": BOOL}),
+                                    "matches": {"type": "array", "items": _obj({
+                                        "kind": {"enum": ["meeting", "minutes", "document", "result"]},
+                                        "id": INT, "title": STR})},
                                     "retention": _obj({"period": STR, "basis": STR}),
                                     "dossier_pdf": STR, "dossier_zip": STR})}})
 _RECORD_POLL = _obj({
@@ -372,12 +379,23 @@ ROUTES = [
     ("post", "/minutes/{minutes_id}/preview", "A draft PDF of unsaved edits (nothing stored)", "MinutesEdit", 200,
      "pdf", (403, 404, 422, 503)),
     ("get", "/meetings/{meeting_id}/dossier.pdf", "The meeting dossier as one PDF: cover, agenda, documents in "
-     "agenda order, signed minutes (pages + the signed file attached), bookmarks per item", None, 200, "pdf",
-     (403, 404, 503)),
+     "agenda order, signed minutes (pages + the signed file attached), bookmarks per item (for a written "
+     "consultation: its own dossier, as under /consultations; 409 before its close)", None, 200, "pdf",
+     (403, 404, 409, 503)),
     ("get", "/meetings/{meeting_id}/dossier.zip", "The meeting dossier as ZIP: original files, signed minutes, "
-     "audit log CSV, record.json, manifest.json with SHA-256 per file", None, 200, "zip", (403, 404)),
-    ("get", "/archive", "Search closed meetings (archivists, secretariat): `q` words in minutes, documents and "
-     "agenda (accents optional), `title`, `body_id`, `from`, `to` (YYYY-MM-DD), `page`", None, 200, "ArchiveResults",
+     "audit log CSV, record.json, manifest.json with SHA-256 per file (for a written consultation: its own, "
+     "409 before its close)", None, 200, "zip", (403, 404, 409)),
+    ("get", "/consultations/{meeting_id}/dossier.pdf", "A closed written consultation's dossier as one PDF: a "
+     "cover naming its questions, deadline and the result of each, its documents the caller may read, the "
+     "result report (the chair-signed file, attached as signed, or the unsigned draft); result.json attached. "
+     "Before the result is drawn up → 409 consultation_not_closed", None, 200, "pdf", (403, 404, 409, 503)),
+    ("get", "/consultations/{meeting_id}/dossier.zip", "A closed written consultation's dossier as ZIP: original "
+     "files, the result report, result.json, audit log CSV, manifest.json with SHA-256 per file. Before the "
+     "result is drawn up → 409 consultation_not_closed", None, 200, "zip", (403, 404, 409)),
+    ("get", "/archive", "Search closed meetings and written consultations (archivists, secretariat): `q` words in "
+     "minutes, documents and agenda, or a consultation's questions, outcomes and quoted opinions (accents "
+     "optional), `title`, `body_id`, `from`, `to` (YYYY-MM-DD), `kind` (`meeting` or `consultation`), `page`. "
+     "Each item's `kind` and `url` say which it is; the dossier links follow", None, 200, "ArchiveResults",
      (401, 403, 422)),
     ("get", "/audit", "The audit log, newest first (administrators: every entry; archivists: the entries of "
      "meetings they may open): `meeting_id`, `actor_id`, "

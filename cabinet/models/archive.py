@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-ARCHIVE_KINDS = ("meeting", "minutes", "document")
+ARCHIVE_KINDS = ("meeting", "minutes", "document", "result")  # result: a written consultation's (ref_id = its meeting)
 
 
 class ArchiveEntry(db.Model):

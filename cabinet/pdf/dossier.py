@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 
 
-def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[dict], attachments, target: Path) -> dict:
+def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[dict], attachments, target: Path,
+                     cover_title: str = "Bìa và chương trình") -> dict:
     """`parts`: [{"title", "level": 0, 1, 2 …, "path": PDF file or None, "documents": n}] in order, each
     bookmark nested under the last one a level up (item 2 › sub-item 2.1 › its documents); a part
     without a file (an agenda item) is a bookmark to where its first document starts, or to the agenda.
     `attachments`: [{"name", "path"}], or a function giving them once the pages are joined (the server
-    gathers the record meanwhile)."""
+    gathers the record meanwhile). `cover_title`: the first bookmark's (a consultation has no agenda)."""
     import pikepdf
     from pikepdf import AttachedFileSpec, OutlineItem, Pdf
     from weasyprint import HTML
@@ -32,7 +33,7 @@ def assemble_dossier(title: str, cover_html: str, static_dir: Path, parts: list[
     dossier = Pdf.open(io.BytesIO(cover))
     agenda_page = 1 if len(dossier.pages) > 1 else 0
     sources = []  # kept open until the dossier is saved: its pages refer to them
-    outline = [OutlineItem("Bìa và chương trình", 0)]
+    outline = [OutlineItem(cover_title, 0)]
     last_at_level = {}
     try:
         for part in parts:

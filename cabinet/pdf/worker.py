@@ -35,7 +35,7 @@ def handle(job: dict, rest=None) -> dict:
             from .dossier import assemble_dossier
             attachments = job["attachments"] if "attachments" in job else lambda: rest()["attachments"]
             answer = assemble_dossier(job["title"], job["cover_html"], Path(job["static_dir"]), job["parts"],
-                                      attachments, Path(job["target"]))
+                                      attachments, Path(job["target"]), job.get("cover_title", "Bìa và chương trình"))
         elif command == "text":
             from .text import extract_text
             answer = extract_text(Path(job["source"]), int(job["limit"]))

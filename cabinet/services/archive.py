@@ -9,6 +9,10 @@ document titles); the words of its documents come after the close commits: the P
 no transaction open, one document at a time, and each is written in a short transaction of its own (a
 1 000-page PDF held SQLite's write lock for minutes when this ran inside the close). Entries still waiting
 are marked `text_pending`, so a restart picks them up (`cabinet serve` at start, `cabinet archive reindex`).
+
+A written consultation (a meeting of form "written") is indexed the same way when its result is drawn up:
+its subject, description and questions as the "meeting" entry, the outcome of each question and the quoted
+opinions as a "result" entry, its documents as for a session. Before the close it is not in the archive.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from sqlalchemy import and_, func, select, text
 
 from ..config import DEFAULT_TIMEZONE
 from ..extensions import db, socketio
-from ..models import ArchiveEntry, Document, Meeting, Minutes, User
+from ..models import ArchiveEntry, Consultation, Document, Meeting, Minutes, User
 from ..outbox import after_commit
 from ..pdf.runner import WorkerFailed, run_pdf_worker
 from ..storage import store
@@ -38,6 +42,7 @@ log = logging.getLogger(__name__)
 _turn = threading.Lock()  # one extraction at a time per process (green under eventlet)
 MAX_TEXT = 500_000  # characters kept per document: enough to find it, bounded for the index
 PAGE_SIZE = 50
+KINDS = ("meeting", "consultation")  # what the search's `kind` filter takes: a session, or a written consultation
 # Circular 10/2022/TT-BNV: records of council sessions and their minutes are kept permanently.
 RETENTION = {"label": _l("Permanent"), "basis": "Thông tư 10/2022/TT-BNV"}
 
@@ -65,16 +70,34 @@ def index_minutes(minutes: Minutes) -> None:
 
 def index_meeting(meeting: Meeting) -> None:
     """(Re)index a meeting, its agenda, its minutes and its documents' titles, in the caller's transaction;
-    the documents' words are marked pending, for `index_pending_texts` once that transaction commits."""
-    agenda = " ".join(f"{i.title} {i.description}" for i in meeting.items)
+    the documents' words are marked pending, for `index_pending_texts` once that transaction commits.
+    A consultation: its questions instead of an agenda, its result instead of minutes."""
+    consultation = db.session.get(Consultation, meeting.id) if meeting.form == "written" else None
+    if consultation is not None:
+        agenda = " ".join(q.text for q in consultation.questions)
+    else:
+        agenda = " ".join(f"{i.title} {i.description}" for i in meeting.items)
     _put(meeting.id, "meeting", meeting.id, meeting.title, f"{meeting.description} {meeting.location} {agenda}")
     minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
     if minutes is not None:
         index_minutes(minutes)
+    if consultation is not None and consultation.result:
+        _put(meeting.id, "result", meeting.id, "Kết quả lấy ý kiến", result_words(consultation.result))
     for document in db.session.scalars(select(Document).where(Document.meeting_id == meeting.id,
                                                               Document.withdrawn_at.is_(None))):
         _put(meeting.id, "document", document.id, document.title, "").text_pending = True
     db.session.flush()
+
+
+def result_words(result: dict) -> str:
+    """What a consultation's frozen result adds to the index: each question's outcome in the report's words
+    ("Được thông qua" / "Không được thông qua") and the opinions quoted (their text, not who wrote it)."""
+    words = []
+    for question in result["questions"]:
+        if question["kind"] == "choice":
+            words.append("Được thông qua" if question["passed"] else "Không được thông qua")
+        words += [opinion["text"] for opinion in question["opinions"]]
+    return " ".join(words)
 
 
 def index_at_close(meeting: Meeting) -> None:
@@ -133,6 +156,12 @@ class Hit:
     meeting: Meeting
     matches: list[ArchiveEntry] = field(default_factory=list)
     minutes: Minutes | None = None
+    consultation: Consultation | None = None
+
+    @property
+    def kind(self) -> str:
+        """"consultation" for a written consultation, "meeting" for a session (KINDS)."""
+        return "consultation" if self.meeting.form == "written" else "meeting"
 
 
 def _fts_ids(query: str):
@@ -150,10 +179,12 @@ def _fts_ids(query: str):
 
 
 def search(actor: User, *, q: str = "", title: str = "", body_id=None, date_from=None, date_to=None,
-           page: int = 1) -> tuple[list[Hit], int]:
-    """Closed meetings matching every filter, newest first, with what matched the words; (hits, total)."""
+           kind: str = "", page: int = 1) -> tuple[list[Hit], int]:
+    """Closed meetings and consultations matching every filter, newest first, with what matched the words;
+    (hits, total). `kind`: "meeting" or "consultation" for only those, empty for both."""
     require(actor, "archive.search")
     q = v.text(q or "", "q", max_length=200, required=False)
+    kind = v.choice(kind, "kind", KINDS) if kind else ""
     title = v.text(title or "", "title", max_length=200, required=False)
     body_id = v.integer(body_id, "body_id", required=False)
     local = ZoneInfo(DEFAULT_TIMEZONE)
@@ -161,6 +192,8 @@ def search(actor: User, *, q: str = "", title: str = "", body_id=None, date_from
     if start and end and start > end:
         raise Invalid(_l("The start date is after the end date."), code="invalid_range", field="date_from")
     conditions = [Meeting.status == "closed"]
+    if kind:
+        conditions.append(Meeting.form == ("written" if kind == "consultation" else "session"))
     if body_id is not None:
         conditions.append(Meeting.body_id == body_id)
     if start:
@@ -175,7 +208,7 @@ def search(actor: User, *, q: str = "", title: str = "", body_id=None, date_from
     if matching is not None:
         ids = [row[0] for row in db.session.execute(matching)]
         for entry in db.session.scalars(select(ArchiveEntry).where(ArchiveEntry.id.in_(ids))) if ids else []:
-            if entry.kind != "document" or _may_read(actor, entry.ref_id):  # no hints from unreadable text
+            if _may_see(actor, entry):  # no hints from unreadable text
                 entries_by_meeting.setdefault(entry.meeting_id, []).append(entry)
         conditions.append(Meeting.id.in_(list(entries_by_meeting) or [-1]))
     meetings = db.session.scalars(select(Meeting).where(and_(*conditions)).order_by(Meeting.starts_at.desc())).all()
@@ -184,12 +217,22 @@ def search(actor: User, *, q: str = "", title: str = "", body_id=None, date_from
     chosen = visible[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     minutes = {m.meeting_id: m for m in db.session.scalars(
         select(Minutes).where(Minutes.meeting_id.in_([m.id for m in chosen])))} if chosen else {}
-    return [Hit(m, entries_by_meeting.get(m.id, []), minutes.get(m.id)) for m in chosen], len(visible)
+    written = [m.id for m in chosen if m.form == "written"]
+    results = {c.meeting_id: c for c in db.session.scalars(
+        select(Consultation).where(Consultation.meeting_id.in_(written)))} if written else {}
+    return [Hit(m, entries_by_meeting.get(m.id, []), minutes.get(m.id), results.get(m.id)) for m in chosen], len(visible)
 
 
-def _may_read(actor: User, document_id: int) -> bool:
-    document = db.session.get(Document, document_id)
-    return document is not None and may(actor, "document.read", document)
+def _may_see(actor: User, entry: ArchiveEntry) -> bool:
+    """Whether a matching entry may count (and be named) for this actor: a document only for its readers,
+    a consultation's result only for those who may read the result."""
+    if entry.kind == "document":
+        document = db.session.get(Document, entry.ref_id)
+        return document is not None and may(actor, "document.read", document)
+    if entry.kind == "result":
+        meeting = db.session.get(Meeting, entry.meeting_id)
+        return meeting is not None and may(actor, "consultation.result", meeting)
+    return True
 
 
 def _day(value, field_name: str) -> date | None:

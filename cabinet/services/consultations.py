@@ -382,6 +382,8 @@ def draw_up(consultation: Consultation) -> bool:
     db.session.flush()
     log.info("consultation %s closed: %s/%s answered", meeting.id, consultation.result["answered"],
              consultation.result["total"])
+    from .archive import index_at_close
+    index_at_close(meeting)  # the record is final: findable in the archive, like a session's at its close
     from .notifications import consultation_result_to_sign, inbox_changed
     consultation_result_to_sign(consultation)
     inbox_changed(meetings=[meeting.id])  # nothing left to answer; the chair has a result to sign

@@ -221,6 +221,7 @@ RULES: dict[str, Callable] = {
     "minutes.sign": lambda user, obj: meeting_role(user, _meeting_of(obj)) in ("secretary", "chair"),
     # The chair sends a draft (or the secretary's signed revision) back with a comment before signing it.
     "minutes.return": lambda user, obj: meeting_role(user, _meeting_of(obj)) == "chair",
+    # A consultation's dossier too (services/dossier.py builds it only once the result is drawn up).
     "dossier.export": lambda user, obj: is_secretariat(user) or (is_archivist(user) and _meeting_of(obj).status
                                                                  == "closed"),
     "archive.search": lambda user, _: is_secretariat(user) or is_archivist(user),
@@ -246,7 +247,7 @@ RULES: dict[str, Callable] = {
 SESSION_ONLY = {"meeting.edit", "meeting.publish", "meeting.start", "meeting.adjourn", "meeting.close",
                 "meeting.attendance", "meeting.rsvp", "meeting.checkin", "meeting.present", "agenda.edit", "participants.manage",
                 "agenda.set_current", "speaker.request", "speaker.manage", "poll.manage", "poll.vote",
-                "minutes.view", "minutes.manage", "minutes.sign", "minutes.return", "dossier.export"}
+                "minutes.view", "minutes.manage", "minutes.sign", "minutes.return"}
 CONSULTATION_ONLY = {action for action in RULES if action.startswith("consultation.")} - {"consultation.create"}
 
 

@@ -1,4 +1,4 @@
-"""The archivist's page: search closed meetings, see retention, download the dossier."""
+"""The archivist's page: search closed meetings and consultations, see retention, download the dossier."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -20,7 +20,7 @@ def index():
     user = actor()
     args = request.args
     filters = {"q": args.get("q", ""), "title": args.get("title", ""), "body_id": args.get("body_id", ""),
-               "date_from": args.get("from", ""), "date_to": args.get("to", "")}
+               "date_from": args.get("from", ""), "date_to": args.get("to", ""), "kind": args.get("kind", "")}
     searched = any(filters.values())
     error, hits, total = None, [], 0
     page = max(1, args.get("page", 1, type=int))

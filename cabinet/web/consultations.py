@@ -96,6 +96,7 @@ def _render_detail(consultation, status: int = 200, **extra):
         mine=mine, answered_at=response.answered_at if response else None, access_short=ACCESS_SHORT, manage=manage, status_labels=meetings.STATUS_LABELS,
         may_sign=consultations.may_sign(user, consultation), deadline_input=local_input(consultation.deadline),
         my_response=response, signing=signing,
+        may_export=meeting.status == "closed" and may(user, "dossier.export", meeting),
         can={"upload": manage and meeting.status == "draft", "reads": manage, "arrange": False},
         result=consultation_result.report_view(consultation, draft=False) if consultation.result else None,
         **extra), status
