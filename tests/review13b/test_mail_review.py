@@ -127,3 +127,15 @@ def test_421_at_rcpt_is_a_new_conversation_not_a_failure(app, make, slow):
     mail.send_due()
     busy = db.session.scalar(select(OutgoingMail).where(OutgoingMail.to_address == "busy@thanhhoa.gov.vn"))
     assert busy.attempts == 1 and busy.status == "pending"  # retried later: held (not lost)
+
+
+def test_an_address_field_with_a_comma_or_a_line_break(api, make, slow):
+    """The account's e-mail is plain text (v.text): a comma sends every message of that account — password
+    resets included — to a second mailbox; a line break cannot inject a header (the policy refuses it), but the
+    message then fails for good, silently for the admin who typed it."""
+    admin = make.user("admin")
+    made = [api.as_(admin).post("/users", json={"username": f"u{n}", "full_name": "Nguyễn Văn B",
+                                                 "password": "Mat-khau-dai-2026!", "roles": ["member"],
+                                                 "email": email}) for n, email in
+            enumerate(["ong.b@thanhhoa.gov.vn, ke.la@example.com", "ba.c@thanhhoa.gov.vn\r\nBcc: ke.la@example.com"])]
+    assert [r.status_code for r in made] == [422, 422], [r.get_json() for r in made]
