@@ -143,3 +143,47 @@ def test_an_address_field_with_a_comma_or_a_line_break(api, make, slow):
                                                  "email": email}) for n, email in
             enumerate(["ong.b@thanhhoa.gov.vn, ke.la@example.com", "ba.c@thanhhoa.gov.vn\r\nBcc: ke.la@example.com"])]
     assert [r.status_code for r in made] == [422, 422], [r.get_json() for r in made]
+
+
+def test_a_message_that_cannot_be_built_fails_alone(app, make, slow):
+    addresses = [f"nguoi{n}@thanhhoa.gov.vn" for n in range(5)]
+    for n, address in enumerate(addresses):
+        person = make.user()
+        person.email = address
+        attachments = ({"content_type": "calendar", "name": "x.ics", "content": "BEGIN"},) if n == 2 else ()
+        mail.queue(person, f"r13b-b-{n}", f"Thư {n}", "Nội dung", attachments=attachments)
+    db.session.commit()
+    assert mail.send_due() == 4
+    broken = db.session.scalar(select(OutgoingMail).where(OutgoingMail.key == "r13b-b-2"))
+    assert broken.status == "failed" and Counter(m["To"] for m in slow.messages()) == Counter(
+        a for n, a in enumerate(addresses) if n != 2)
+
+
+def test_injection_through_titles_stays_in_the_subject(app, make, slow):
+    person = make.user()
+    person.email = "nguoi@thanhhoa.gov.vn"
+    mail.queue(person, "r13b-inj", "Họp\r\nBcc: ke.la@example.com\r\n\r\nThân giả", "Nội dung")
+    db.session.commit()
+    assert mail.send_due() == 1
+    (letter,) = slow.messages()
+    assert letter["Bcc"] is None and "Bcc: ke.la@example.com" in letter["Subject"]
+
+
+def test_a_server_that_accepts_and_then_says_nothing(app, make):
+    """The socket is open, no greeting comes: the batch waits (one attempt), after the 30 s timeout."""
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        _queue(make, [f"nguoi{n}@thanhhoa.gov.vn" for n in range(3)])
+        started = time.monotonic()
+        assert mail.send_due() == 0
+        took = time.monotonic() - started
+        rows = db.session.scalars(select(OutgoingMail)).all()
+        assert {(r.status, r.attempts) for r in rows} == {("pending", 1)}, [(r.status, r.attempts) for r in rows]
+        assert took < 40, took
+    finally:
+        app.config["SMTP_URL"] = None
+        listener.close()
