@@ -70,3 +70,44 @@ def test_the_previous_users_refusal_is_not_shown_to_the_next(live_server, tablet
     page.screenshot(path="/work/shots/review13b/refusal-shown-to-next-user.png", full_page=True)
     print("NOTICE:", page.locator("[data-test=refused-notice]").inner_text())
     expect(page.locator("[data-test=refused-notice]")).to_be_hidden()
+
+
+HOSTILE = 'Lấy ý kiến <img src=x onerror="window.__pwned=1"><b>đậm</b>'
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["markup", "storage-full"])
+def test_a_title_with_markup_and_a_full_storage(live_server, tablet, full):
+    chair, member = api_client(live_server, "chutich")[1], api_client(live_server, "tp.taichinh")[1]
+    office, _ = api_client(live_server, "vanphong")
+    api = f"{live_server.url}/api/v1"
+    made = office.post(f"{api}/consultations", timeout=10, json={
+        "title": HOSTILE, "deadline": (datetime.now(timezone.utc) + timedelta(days=2)).isoformat(),
+        "questions": [{"text": "Đồng ý?", "kind": "choice"}], "chair_id": chair["id"], "member_ids": [member["id"]]})
+    assert made.status_code == 201, made.text
+    consultation = made.json()["id"]
+    office.post(f"{api}/consultations/{consultation}/send", timeout=10).raise_for_status()
+    page = tablet()
+    log_in(page, "tp.taichinh")
+    page.goto(f"/consultations/{consultation}")
+    if full:
+        page.evaluate("""() => { const chunk = "x".repeat(1 << 20); let i = 0;
+            try { for (;;) localStorage.setItem("fill" + i++, chunk); } catch (e) {}
+            try { for (let n = 1 << 19; n > 0; n >>= 1) { try { localStorage.setItem("f" + i++, "x".repeat(n)); } catch (e) {} } } catch (e) {} }""")
+    page.context.set_offline(True)
+    page.locator("[data-test=choice-agree]").first.check()
+    page.locator("[data-test=submit-answer]").click()
+    expect(page.locator("[data-test=answer-status]")).to_contain_text("Mất mạng")
+    office.post(f"{api}/consultations/{consultation}/close", timeout=10).raise_for_status()
+    page.context.set_offline(False)
+    later = page.context.new_page()
+    later.goto("/inbox")
+    later.wait_for_timeout(4000)
+    assert later.evaluate("() => window.__pwned") is None
+    notice = later.locator("[data-test=refused-notice]")
+    if full:
+        print("FULL: notice visible?", notice.is_visible())
+        expect(later.locator("[data-test=inbox-group]").first).to_be_visible()
+    else:
+        expect(notice).to_contain_text("<b>đậm</b>")
+        assert notice.locator("img").count() == 0
+        later.screenshot(path="/work/shots/review13b/refusal-markup-title.png")
