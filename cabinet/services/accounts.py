@@ -84,7 +84,7 @@ def create_user(actor: User | None, *, username, full_name, password, roles=("me
         username=username.lower(),
         full_name=v.text(full_name, "full_name", max_length=200),
         position=v.text(position, "position", max_length=200, required=False),
-        email=v.text(email, "email", max_length=254, required=False),
+        email=v.email(email),
         password_hash=hash_password(_check_password_value(password)),
     )
     user.role_rows = [UserRole(role=r) for r in _check_roles(roles)]
@@ -104,7 +104,7 @@ def update_user(actor: User, user: User, changes: dict) -> User:
     if "position" in changes:
         user.position = v.text(changes["position"], "position", max_length=200, required=False)
     if "email" in changes:
-        user.email = v.text(changes["email"], "email", max_length=254, required=False)
+        user.email = v.email(changes["email"])
     if "roles" in changes:
         roles = _check_roles(changes["roles"])
         if user.id == actor.id and "admin" not in roles:

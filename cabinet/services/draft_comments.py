@@ -103,6 +103,13 @@ def forward_table(actor: User, document: Document) -> DraftConsultation:
         raise Conflict(_l("This document is not open for comments."), code="comments_closed")
     if not consultation.recipient_ids:
         raise Conflict(_l("Name the drafting unit's users first."), code="no_recipients")
+    if document.withdrawn:
+        raise Conflict(_l("The document is withdrawn; restore it before forwarding its comments."),
+                       code="document_withdrawn")
+    if document.access == "confidential" and not consultation.recipient_ids <= document.reader_ids:
+        # The document became confidential after they were named: the table is as confidential as it.
+        raise Conflict(_l("A confidential document's comments go only to its named readers."),
+                       code="recipient_not_reader")
     consultation.forwarded_at = utcnow()
     for row in consultation.recipient_rows:
         row.opened_at = None  # forwarded (again): each of them has it to read

@@ -92,9 +92,12 @@ def send_due(limit: int = SEND_BATCH) -> int:
     """Send the messages that are due; returns how many were sent. Call in an app context, outside any
     request's transaction.
 
-    The batch is claimed in one committed UPDATE (no other sender takes a claimed row), sent over one SMTP
-    connection, and marked sent MARK_EVERY messages at a time: a connection and two commits per message
-    held the event loop often enough to move a live session's broadcast p99 while 500 reminders left."""
+    The batch is claimed in one committed UPDATE (no other sender takes a claimed row), read in one short
+    transaction, sent over one SMTP conversation with NO transaction open (under eventlet the tablets'
+    requests run while the server answers; an open write there locked SQLite for them: "database is
+    locked"), and marked MARK_EVERY messages at a time, renewing the claim on the rest (a batch longer than
+    CLAIM_EXPIRES must not be taken and sent again by another sender). A connection and two commits per
+    message held the event loop often enough to move a live session's broadcast p99 while 500 reminders left."""
     now = utcnow()
     claimable = or_(OutgoingMail.status == "pending",
                     (OutgoingMail.status == "sending") & (OutgoingMail.claimed_at < now - CLAIM_EXPIRES))
@@ -105,31 +108,69 @@ def send_due(limit: int = SEND_BATCH) -> int:
         .values(status="sending", claimed_at=now).returning(OutgoingMail.id)
         .execution_options(synchronize_session=False)).all())
     db.session.commit()
+    letters = [(message.id, *_built(message)) for message in db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.id.in_(claimed)).order_by(OutgoingMail.id))]
+    db.session.rollback()
+    outcomes: dict[int, tuple[Exception, bool] | None] = {}  # id → None (sent) or (error, for good)
     sent = 0
     with _Connection() as connection:
-        for done, message_id in enumerate(claimed, start=1):
-            message = db.session.get(OutgoingMail, message_id)
-            try:
-                connection.open()
-            except (OSError, smtplib.SMTPException) as error:  # the server is down: the whole batch waits
-                for waiting in claimed[done - 1:]:
-                    _failed(db.session.get(OutgoingMail, waiting), error)
-                db.session.commit()
-                break
-            try:
-                connection.send(as_email(message))
-            except (OSError, smtplib.SMTPException) as error:
-                _failed(message, error)
-                connection.close()  # a broken conversation: the next message starts a new one
-            except Exception as error:  # noqa: BLE001 — a message that cannot be built: no retry mends it
-                message.attempts = MAX_ATTEMPTS - 1
-                _failed(message, error)
+        for done, (message_id, email, error) in enumerate(letters, start=1):
+            if email is None:
+                outcomes[message_id] = (error, True)  # it cannot be built: no retry mends it
             else:
-                message.status, message.sent_at, message.last_error = "sent", utcnow(), ""
-                sent += 1
-            if done % MARK_EVERY == 0 or done == len(claimed):
-                db.session.commit()
+                try:
+                    connection.open()
+                except (OSError, smtplib.SMTPException) as unreachable:  # the server is down: the batch waits
+                    outcomes.update({waiting: (unreachable, False) for waiting, *_ in letters[done - 1:]})
+                    break
+                try:
+                    connection.send(email)
+                    outcomes[message_id] = None
+                    sent += 1
+                except (OSError, smtplib.SMTPException) as refused:
+                    outcomes[message_id] = (refused, _for_good(refused))
+                    connection.close()  # a broken conversation: the next message starts a new one
+            if done % MARK_EVERY == 0:
+                _mark(outcomes, still_claimed=[waiting for waiting, *_ in letters[done:]])
+                outcomes = {}
+    _mark(outcomes, still_claimed=[])
     return sent
+
+
+def _built(message: OutgoingMail) -> tuple[EmailMessage | None, Exception | None]:
+    try:
+        return as_email(message), None
+    except Exception as error:  # noqa: BLE001 — a row that cannot be made into a message (bad address…)
+        return None, error
+
+
+def _for_good(error: Exception) -> bool:
+    """Whether no retry can mend it: every recipient refused for good (5xx: no such mailbox), or the message
+    itself refused (554 after DATA). A refused sender (5xx) is the configuration's: retried, fixed once."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _mark(outcomes: dict, still_claimed: list[int]) -> None:
+    """Write what happened to these messages in one short transaction, and renew the claim on the rest."""
+    now = utcnow()
+    sent = [message_id for message_id, outcome in outcomes.items() if outcome is None]
+    if sent:
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(sent), OutgoingMail.status == "sending")
+                           .values(status="sent", sent_at=now, last_error="")
+                           .execution_options(synchronize_session=False))
+    for message_id, outcome in outcomes.items():
+        if outcome is not None:
+            message = db.session.get(OutgoingMail, message_id)
+            if outcome[1]:
+                message.attempts = MAX_ATTEMPTS - 1
+            _failed(message, outcome[0])
+    if still_claimed:
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(still_claimed),
+                                                      OutgoingMail.status == "sending")
+                           .values(claimed_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 class _Connection:

@@ -16,6 +16,7 @@ from ..models import Meeting, Minutes
 from ..outbox import notify_user
 from . import mail
 from .calendar import ics_filename, meeting_ics, uid_host
+from .permissions import under_confidential
 
 
 def meeting_published(meeting: Meeting) -> None:
@@ -104,7 +105,9 @@ def draft_table_forwarded(consultation) -> None:
     inbox_changed(users=[user.id for user in recipients])
     if mail.enabled():
         link = f"{current_app.config['BASE_URL']}/documents/{document.id}/comments"
-        title = "" if document.access == "confidential" else document.title
+        secret = document.access == "confidential" or (
+            document.agenda_item_id is not None and under_confidential(document.meeting, document.agenda_item_id))
+        title = "" if secret else document.title
         stamp = consultation.forwarded_at.strftime("%Y%m%d%H%M%S%f")
         mail.queue_all([_letter(user, f"draft-table:{document.id}:{user.id}:{stamp}", "mail/draft_table",
                                 subject=f"Tổng hợp góp ý dự thảo: {title or document.meeting.title}",

@@ -1,6 +1,8 @@
 """Checks on plain values shared by every door (forms, API, CLI), raising Invalid with the field named."""
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -61,6 +63,19 @@ def line(value, field: str, *, max_length: int, required: bool = True) -> str:
     """`text` on one line: line breaks and tabs become single spaces. For titles and subjects, which go
     into mail headers, calendar summaries and one-line places of every page."""
     return " ".join(text(value, field, max_length=max_length, required=required).split())
+
+
+_ADDRESS = re.compile(r"[^@\s,;:<>()\[\]\\\"]+@[^@\s,;:<>()\[\]\\\"]+\.[^@\s,;:<>()\[\]\\\"]+")
+
+
+def email(value, field: str = "email", *, required: bool = False) -> str:
+    """One e-mail address, nothing else: a comma or a second line would send every message of the account —
+    password resets included — to a second mailbox as well, or make each fail for good."""
+    address = text(value, field, max_length=254, required=required)
+    if address and not _ADDRESS.fullmatch(address):
+        raise Invalid(_l("“%(field)s” must be one e-mail address, such as ten.ho@thanhhoa.gov.vn.", field=_label(field)),
+                      code="invalid_email", field=field)
+    return address
 
 
 def choice(value, field: str, allowed: tuple[str, ...]) -> str:
