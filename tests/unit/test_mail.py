@@ -183,3 +183,20 @@ def test_many_messages_are_queued_in_one_statement_each_once(make, smtp):
     assert len(inserts) == 2
     db.session.commit()
     assert _count() == 29
+
+
+def test_no_transaction_is_open_while_the_smtp_server_talks(make, smtp, monkeypatch):
+    """Under eventlet the tablets' requests run while the sender waits on the SMTP server: a "sent" mark
+    autoflushed by the next message's load kept SQLite's write lock across ten sends ("database is locked",
+    500s on the live session's moves in bench/reminders.py)."""
+    _queue_many(make, 12)
+    open_during_send = []
+    real_send = mail._Connection.send
+
+    def watched(connection, email):
+        open_during_send.append(db.session.in_transaction())
+        return real_send(connection, email)
+
+    monkeypatch.setattr(mail._Connection, "send", watched)
+    assert mail.send_due() == 12
+    assert open_during_send == [False] * 12
