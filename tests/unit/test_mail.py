@@ -194,7 +194,7 @@ def test_no_transaction_is_open_while_the_smtp_server_talks(make, smtp, monkeypa
     real_send = mail._Connection.send
 
     def watched(connection, email):
-        open_during_send.append(db.session.in_transaction())
+        open_during_send.append(db.session().in_transaction())
         return real_send(connection, email)
 
     monkeypatch.setattr(mail._Connection, "send", watched)
