@@ -37,6 +37,14 @@ def bearer_token() -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
+def asked_from_here() -> bool:
+    """Whether the request comes from our own pages or straight from the person (typed, a bookmark, a link in
+    a mail: Sec-Fetch-Site "none"), not from another site. A GET that records something (a table opened)
+    must not be set off by a link or an image elsewhere, the session cookie riding along (SameSite=Lax lets
+    it on top-level links). A browser that does not say counts as here; a Bearer token is never ambient."""
+    return bearer_token() is not None or request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
 def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -9,6 +9,7 @@ from ..presentation.comments import comment_json, consultation_json
 from ..services import documents
 from ..services import draft_comments as comments
 from ..services.draft_comments_export import comments_csv, comments_pdf
+from ..security import asked_from_here
 from ..services.errors import NotFound
 from . import api_bp, caller, json_body
 
@@ -44,7 +45,8 @@ def list_comments(document_id):
     """The caller's own comments; everyone's for those who may read the table (drafting unit included)."""
     document, _ = _readable(document_id)
     items = [comment_json(caller(), c) for c in comments.list_comments(caller(), document)]
-    comments.table_opened(caller(), comments.consultation_of(document))  # the drafting unit's: read now
+    if asked_from_here():
+        comments.table_opened(caller(), comments.consultation_of(document))  # the drafting unit's: read now
     return jsonify({"items": items})
 
 

@@ -15,7 +15,7 @@ from ..config import DEFAULT_TIMEZONE
 from ..extensions import db
 from ..presentation.comments import STATUS_LABELS, comment_json, consultation_json
 from ..presentation.json import document_json
-from ..security import CONTENT_SECURITY_POLICY
+from ..security import CONTENT_SECURITY_POLICY, asked_from_here
 from ..services import accounts, documents, draft_comments
 from ..services.permissions import may
 from .helpers import actor
@@ -62,8 +62,9 @@ def comments_table(document_id: int):
     document, consultation = draft_comments.table_for(user, document_id)
     items = draft_comments.list_comments(user, document) if consultation is not None else []
     manage = may(user, "draft.manage", document)
-    draft_comments.table_opened(user, consultation)
-    db.session.commit()
+    if asked_from_here():
+        draft_comments.table_opened(user, consultation)
+        db.session.commit()
     candidates = []
     if manage:
         candidates = [u for u in accounts.list_users(user, include_inactive=False) if document.access != "confidential"

@@ -12,7 +12,8 @@
 // keeps client_id → id). Creations carry a client_id the server deduplicates on, so a retry after a lost
 // answer never makes a second copy. Network failures, 5xx, 408 and 429 keep the change and retry later
 // (2 s, doubling up to a minute, and at once when the browser comes back online); 401 and a refused
-// security token keep it until the reader logs in again; any other refusal drops that one change and
+// security token keep it until its author logs in again (a change is only ever sent in its author's
+// session: a tablet may change hands without a logout); any other refusal drops that one change and
 // reports the server's message — and remembers it (localStorage) until the reader acknowledges it, since the
 // refusal may come on another page than the one the change was made on (an answer given offline reaching
 // the server after the deadline): each change carries a `label` and the `page` it was made on for that.
@@ -69,7 +70,19 @@ function result(request) {
 /** Every change still waiting, oldest first. */
 export async function pending() {
   const db = await openDb();
-  return result(db.transaction(OPS).objectStore(OPS).getAll());
+  return (await result(db.transaction(OPS).objectStore(OPS).getAll())).filter(mine);
+}
+
+// Whose tablet it is now (<meta name="cabinet-user">): a change is sent only in its own author's session. On a
+// tablet handed over without logging out, what the first member queued offline waits for her — it is never
+// sent (nor its refusal shown) in the next person's name. (A change kept from before owners were recorded
+// has none, and goes with whoever is logged in, as it did.)
+function currentUser() {
+  return globalThis.document?.querySelector('meta[name="cabinet-user"]')?.content ?? "";
+}
+
+function mine(op) {
+  return !op.user || op.user === currentUser();
 }
 
 /** Keep one change ({client_id, method, url, body}) and start sending. Resolves once it is stored. */
@@ -81,6 +94,7 @@ export async function enqueue(op) {
     body: op.body ?? null,
     label: op.label ?? "",
     page: op.page ?? globalThis.location?.pathname ?? "",
+    user: currentUser(),
     queued_at: new Date().toISOString(),
   };
   const db = await openDb();
@@ -100,8 +114,7 @@ function csrfToken(given) {
 async function announce(state, message) {
   let count = 0;
   try {
-    const db = await openDb();
-    count = await result(db.transaction(OPS).objectStore(OPS).count());
+    count = (await pending()).length;
   } catch {
     // IndexedDB unavailable: nothing can wait here
   }
@@ -186,12 +199,12 @@ async function sendOne(db, op, token) {
   return "next";
 }
 
-const REFUSED = "cabinet-outbox-refused";
+const refusedKey = () => `cabinet-outbox-refused:${currentUser()}`;  // each person's own
 const KEEP_REFUSED = 20;
 
 function remember(refusal) {
   try {
-    localStorage.setItem(REFUSED, JSON.stringify([...refusals(), refusal].slice(-KEEP_REFUSED)));
+    localStorage.setItem(refusedKey(), JSON.stringify([...refusals(), refusal].slice(-KEEP_REFUSED)));
   } catch {
     // storage full or off: the page's own "rejected" listener is then the only word
   }
@@ -200,7 +213,7 @@ function remember(refusal) {
 /** The refused changes the reader has not acknowledged yet, oldest first: {label, page, message, at}. */
 export function refusals() {
   try {
-    const kept = JSON.parse(localStorage.getItem(REFUSED) ?? "[]");
+    const kept = JSON.parse(localStorage.getItem(refusedKey()) ?? "[]");
     return Array.isArray(kept) ? kept : [];
   } catch {
     return [];
@@ -209,7 +222,7 @@ export function refusals() {
 
 export function forgetRefusals() {
   try {
-    localStorage.removeItem(REFUSED);
+    localStorage.removeItem(refusedKey());
   } catch {
     // nothing kept
   }
@@ -219,13 +232,13 @@ async function drain(options) {
   const db = await openDb();
   const token = csrfToken(options.csrfToken);
   for (;;) {
-    const cursor = await result(db.transaction(OPS).objectStore(OPS).openCursor());
-    if (!cursor) {
+    const [next] = await pending();
+    if (!next) {
       retryDelay = RETRY_FIRST_MS;
       return "idle";
     }
     if (globalThis.navigator && navigator.onLine === false) return "retry";
-    const outcome = await sendOne(db, cursor.value, token);
+    const outcome = await sendOne(db, next, token);
     if (outcome !== "next") return outcome;
     await announce("sending");
   }

@@ -14,9 +14,10 @@ from .conftest import api_client, expect, log_in
 
 pytestmark = pytest.mark.e2e
 
-# Offline on purpose: Chromium logs what it could not fetch then; the refused answer is a 409.
+# Offline on purpose: Chromium logs what it could not fetch then (ERR_FAILED: through the service worker); the
+# refused answer is a 409.
 EXPECTED_CONSOLE = re.compile(r"^Failed to load resource: (the server responded with a status of 409 "
-                              r"|net::ERR_INTERNET_DISCONNECTED)")
+                              r"|net::ERR_INTERNET_DISCONNECTED|net::ERR_FAILED)")
 TITLE = "Xin ý kiến về chủ trương lắp đèn chiếu sáng tuyến đường Hạc Thành"
 
 

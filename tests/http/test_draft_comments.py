@@ -266,3 +266,23 @@ def test_a_confidential_drafts_table_mail_does_not_name_the_document(scene, smtp
     assert "nhân sự mật" not in everything and scene["meeting"].title in letter["Subject"]
     assert [e["title"] for e in scene["alice"].get("/inbox").get_json()["entries"]
             if e["source"] == "draft_tables"] == ["Phương án nhân sự mật"]  # in her own inbox, she may read it
+
+
+def test_a_link_on_another_site_does_not_mark_the_table_opened(app, scene):
+    """Opening the table is recorded by a GET: a link or an image on another site, followed with the
+    drafter's session cookie, would take the entry out of his inbox unseen."""
+    from ..factories import login
+    doc, staff = scene["doc"], scene["staff"]
+    scene["alice"].post(f"/documents/{doc}/comments", json=comment())
+    assert staff.post(f"/documents/{doc}/consultation/forward").status_code == 200
+    browser = app.test_client()
+    login(browser, scene["users"]["drafter"])
+
+    def waiting() -> int:
+        return len([e for e in scene["drafter"].get("/inbox").get_json()["entries"] if e["source"] == "draft_tables"])
+
+    for path in (f"/documents/{doc}/comments", f"/api/v1/documents/{doc}/comments"):
+        assert browser.get(path, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
+        assert waiting() == 1
+    assert browser.get(f"/documents/{doc}/comments", headers={"Sec-Fetch-Site": "none"}).status_code == 200
+    assert waiting() == 0  # a link in his mail: opened
