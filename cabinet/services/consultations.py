@@ -411,7 +411,7 @@ def remind_due(now=None) -> int:
     """Queue the reminders whose time has come (24 h and 2 h before the deadline) to those consulted who
     have not answered; each at most once (the mail key names it). A consultation sent less than a
     reminder's lead before its deadline gets only the later reminders. Returns how many were queued."""
-    from .notifications import consultation_reminder
+    from .notifications import consultation_reminder, reminded
     now = now or utcnow()
     longest = max(lead for _name, lead in REMINDERS)
     queued = 0
@@ -421,11 +421,20 @@ def remind_due(now=None) -> int:
                if consultation.deadline - lead <= now and (consultation.sent_at or now) < consultation.deadline - lead]
         if not due:
             continue
-        answered = set(db.session.scalars(select(ConsultationResponse.user_id).where(
-            ConsultationResponse.meeting_id == consultation.meeting_id)))
-        waiting = [p.user for p in consulted(consultation) if p.user_id not in answered]
-        for start in range(0, len(waiting), REMINDER_BATCH):
-            queued += consultation_reminder(consultation, waiting[start:start + REMINDER_BATCH], due[-1])
+        # Ids first, and only those not yet reminded are loaded: until the next reminder falls due, every 30 s
+        # pass finds them all queued, and loading 500 members to learn that held the loop 0.3 s each time.
+        answered = select(ConsultationResponse.user_id).where(ConsultationResponse.meeting_id == consultation.meeting_id)
+        waiting = set(db.session.scalars(select(Participant.user_id).where(
+            Participant.meeting_id == consultation.meeting_id, Participant.role.in_(VOTING_ROLES),
+            Participant.user_id.not_in(answered))))
+        todo = sorted(waiting - reminded(consultation, waiting, due[-1]))
+        if not todo:
+            continue
+        people = list(db.session.scalars(select(User).where(User.id.in_(todo)).order_by(User.id)))
+        for person in people:
+            db.session.expunge(person)  # as loaded: the batches' commits must not expire them (a reload each)
+        for start in range(0, len(people), REMINDER_BATCH):
+            queued += consultation_reminder(consultation, people[start:start + REMINDER_BATCH], due[-1])
             db.session.commit()
             socketio.sleep(0)  # under `cabinet serve` this runs on the event loop the tablets wait on
     db.session.commit()

@@ -108,40 +108,45 @@ def send_due(limit: int = SEND_BATCH) -> int:
         .values(status="sending", claimed_at=now).returning(OutgoingMail.id)
         .execution_options(synchronize_session=False)).all())
     db.session.commit()
-    letters = [(message.id, *_built(message)) for message in db.session.scalars(
-        select(OutgoingMail).where(OutgoingMail.id.in_(claimed)).order_by(OutgoingMail.id))]
+    messages = list(db.session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(claimed))
+                                       .order_by(OutgoingMail.id)))
+    for message in messages:
+        db.session.expunge(message)  # read once; each is made into a message just before it leaves
     db.session.rollback()
     outcomes: dict[int, tuple[Exception, bool] | None] = {}  # id → None (sent) or (error, for good)
     sent = 0
     with _Connection() as connection:
-        for done, (message_id, email, error) in enumerate(letters, start=1):
-            if email is None:
-                outcomes[message_id] = (error, True)  # it cannot be built: no retry mends it
+        for done, message in enumerate(messages, start=1):
+            try:
+                email = as_email(message)
+            except Exception as error:  # noqa: BLE001 — it cannot be made (a bad address…): no retry mends it
+                outcomes[message.id] = (error, True)
             else:
                 try:
                     connection.open()
                 except (OSError, smtplib.SMTPException) as unreachable:  # the server is down: the batch waits
-                    outcomes.update({waiting: (unreachable, False) for waiting, *_ in letters[done - 1:]})
+                    outcomes.update({waiting.id: (unreachable, False) for waiting in messages[done - 1:]})
                     break
                 try:
                     connection.send(email)
-                    outcomes[message_id] = None
+                    outcomes[message.id] = None
                     sent += 1
                 except (OSError, smtplib.SMTPException) as refused:
-                    outcomes[message_id] = (refused, _for_good(refused))
+                    outcomes[message.id] = (refused, _for_good(refused))
                     connection.close()  # a broken conversation: the next message starts a new one
             if done % MARK_EVERY == 0:
-                _mark(outcomes, still_claimed=[waiting for waiting, *_ in letters[done:]])
+                _mark(outcomes, still_claimed=[waiting.id for waiting in messages[done:]])
                 outcomes = {}
+            _serve_others()
     _mark(outcomes, still_claimed=[])
     return sent
 
 
-def _built(message: OutgoingMail) -> tuple[EmailMessage | None, Exception | None]:
-    try:
-        return as_email(message), None
-    except Exception as error:  # noqa: BLE001 — a row that cannot be made into a message (bad address…)
-        return None, error
+def _serve_others() -> None:
+    """Between two messages, let the event loop serve the tablets (making a message and talking SMTP is
+    CPU the live session's broadcasts wait for); a plain no-op outside `cabinet serve`."""
+    from ..extensions import socketio
+    socketio.sleep(0)
 
 
 def _for_good(error: Exception) -> bool:

@@ -66,10 +66,20 @@ def consultation_reminder(consultation, waiting: list, lead: str) -> int:
     those already queued are skipped before anything is rendered (the pass runs every 30 s)."""
     if not mail.enabled():
         return 0
-    keys = {user.id: f"consultation-reminder:{consultation.meeting_id}:{user.id}:{lead}" for user in waiting}
+    keys = {user.id: reminder_key(consultation, user.id, lead) for user in waiting}
     done = mail.queued_keys(list(keys.values()))
     return _consultation_mail(consultation, [(user, keys[user.id]) for user in waiting if keys[user.id] not in done],
                               "mail/consultation_reminder", f"Nhắc trả lời xin ý kiến: {consultation.meeting.title}")
+
+
+def reminder_key(consultation, user_id: int, lead: str) -> str:
+    return f"consultation-reminder:{consultation.meeting_id}:{user_id}:{lead}"
+
+
+def reminded(consultation, user_ids, lead: str) -> set[int]:
+    """Those of `user_ids` whose reminder (24h or 2h) is in the outbox already (one query)."""
+    keys = {reminder_key(consultation, user_id, lead): user_id for user_id in user_ids}
+    return {keys[key] for key in mail.queued_keys(list(keys))} if keys else set()
 
 
 def consultation_result_to_sign(consultation) -> None:
