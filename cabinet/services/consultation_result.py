@@ -62,11 +62,24 @@ def compute(consultation: Consultation) -> dict:
             "body_short": meeting.body.short_name if meeting.body else "",
             "not_answered": [p.user.full_name for p in members if p.user_id not in responses],
             # answers the member signed with a certificate (a result frozen before this key: none signed)
-            "signed_answers": [{"user_id": p.user_id, "name": p.user.full_name,
-                                "certificate": responses[p.user_id].certificate_subject,
-                                "signed_at": responses[p.user_id].signed_at.isoformat()}
-                               for p in members if p.user_id in responses and responses[p.user_id].signed_sha256],
+            "signed_answers": _signed_answers(members, responses),
             "questions": questions}
+
+
+def _signed_answers(members, responses: dict) -> list[dict]:
+    return [{"user_id": p.user_id, "name": p.user.full_name, "certificate": responses[p.user_id].certificate_subject,
+             "signed_at": responses[p.user_id].signed_at.isoformat()}
+            for p in members if p.user_id in responses and responses[p.user_id].signed_sha256]
+
+
+def with_signers(consultation: Consultation) -> None:
+    """A result drawn up early (everyone answered) still takes their signatures until the deadline or the
+    chair's signature: its list of signed answers follows them (the counts and answers stay as frozen)."""
+    from .consultations import consulted
+    responses = {r.user_id: r for r in db.session.scalars(select(ConsultationResponse).where(
+        ConsultationResponse.meeting_id == consultation.meeting_id))}
+    consultation.result = {**consultation.result,
+                           "signed_answers": _signed_answers(consulted(consultation), responses)}
 
 
 def report_view(consultation: Consultation, *, draft: bool) -> dict:
@@ -131,7 +144,8 @@ def result_pdf(actor: User, consultation: Consultation) -> bytes:
         raise Conflict(_l("The result is drawn up at the deadline."), code="result_not_ready")
     if consultation.signed_sha256:
         return store().path(consultation.signed_sha256).read_bytes()
-    key = (consultation.meeting_id, consultation.result_drawn_at)
+    signers = len(consultation.result.get("signed_answers") or ())
+    key = (consultation.meeting_id, consultation.result_drawn_at, signers)  # a member may sign after an early close
     if key not in _unsigned:  # the result is frozen: drawn once, not once per member opening it
         while len(_unsigned) >= 16:
             _unsigned.pop(next(iter(_unsigned)))
@@ -156,6 +170,7 @@ def sign_result(actor: User, consultation: Consultation, passphrase) -> Consulta
     if meeting_role(actor, consultation.meeting) != "chair":
         raise NotAllowed(_l("Only the chair signs the report."), code="not_your_turn")
     p12 = certificates.signing_file(actor, passphrase)
+    drawn = consultation.result
     pdf, layout = render_pdf(consultation, draft=False)
     box = layout["signature-chair"]
     placement = {"field_name": "Signature_chair", "page": box[0], "box": list(box[1:]),
@@ -168,6 +183,9 @@ def sign_result(actor: User, consultation: Consultation, passphrase) -> Consulta
     db.session.refresh(consultation)
     if consultation.signed_sha256:
         raise Conflict(_l("The report is already signed."), code="already_signed")
+    if consultation.result != drawn:  # a member signed their answer meanwhile: the report names them now
+        raise Conflict(_l("A member signed their answer while you were signing; sign the report again."),
+                       code="changed_while_signing")
     consultation.signed_sha256, consultation.signed_size = store().put_bytes(signed), len(signed)
     consultation.signed_by_id, consultation.signer_name = actor.id, actor.full_name
     consultation.certificate_subject, consultation.signed_at = subject[:500], utcnow()

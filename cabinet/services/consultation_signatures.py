@@ -70,15 +70,26 @@ def _fingerprint(response: ConsultationResponse) -> tuple:
 
 
 def _check_open(consultation: Consultation) -> None:
-    """An answer is signed while answers are taken: what the result counts is what was signed."""
-    status = consultation.meeting.status
+    """An answer is signed until the deadline. A consultation closed early — everyone answered, answers
+    cannot change — still takes signatures until then, as long as the chair has not signed the report: the
+    last member to answer closes it, and must not lose the right to sign for that."""
+    status, passed = consultation.meeting.status, utcnow() >= consultation.deadline
     if status == "draft":
         raise Conflict(_l("The consultation has not been sent yet."), code="not_sent")
-    if status == "closed":
+    if status == "closed" and (passed or consultation.signed_sha256):
         raise Conflict(_l("The consultation is closed; answers are signed only until the deadline."),
                        code="consultation_closed")
-    if utcnow() >= consultation.deadline:
+    if passed:
         raise Conflict(_l("The deadline has passed; answers are no longer signed."), code="deadline_passed")
+
+
+def signable(consultation: Consultation) -> bool:
+    """Whether answers may be signed now (the page offers the form only then)."""
+    try:
+        _check_open(consultation)
+    except Conflict:
+        return False
+    return True
 
 
 def sign_answer(actor: User, consultation: Consultation, passphrase) -> ConsultationResponse:
@@ -120,6 +131,9 @@ def sign_answer(actor: User, consultation: Consultation, passphrase) -> Consulta
     current.signed_sha256, current.signed_size = store().put_bytes(signed), len(signed)
     current.certificate_subject, current.signed_at = subject[:500], utcnow()
     db.session.flush()
+    if consultation.result is not None:  # closed early: the drawn-up result names its signers too
+        from .consultation_result import with_signers
+        with_signers(consultation)
     publish(db.session, consultation.meeting, "consultation.progress", progress(consultation))
     log.info("consultation %s: answer of %s signed", consultation.meeting_id, actor.id)
     return current

@@ -88,7 +88,7 @@ def _render_detail(consultation, status: int = 200, **extra):
     mine = {a["question_id"]: a for a in data["my_answers"] or []}
     response = consultations.response_of(consultation, user)
     signing = None
-    if response is not None and data["may_answer"]:
+    if response is not None and consultation_signatures.signable(consultation):
         signing = {"signed": response.signed_sha256 is not None,
                    "has_certificate": certificates.certificate_info(user) is not None}
     return render_template(

@@ -277,3 +277,29 @@ def test_the_page_offers_the_signature_and_shows_it(app, api, council):
     assert other.get(f"/consultations/{cid}/answer.pdf").status_code == 404
     office = client(council["staff"]).get(f"/consultations/{cid}").get_data(as_text=True)
     assert "1 đã ký số" in office and office.count('data-test="signed-mark"') == 1
+
+
+def test_the_last_member_to_answer_may_still_sign_until_the_chair_signs(api, council):
+    """Answers that cannot change: the last answer draws the result up at once. Signing closed with it, so
+    whoever answered last could never sign. Now the answers may be signed until the deadline, as long as
+    the chair has not signed the report; the result's list of signers follows, and the chair's signature
+    is refused if a member signed while the chair was signing (the report would not name them)."""
+    data = _sent(api, council)
+    cid = data["id"]
+    chair, (first, second, third) = council["chair"], council["members"]
+    _certify(chair, third)
+    for person in (first, second, chair, third):  # the third, last, closes it
+        _answer(api, person, data, choice="agree")
+    staff = api.as_(council["staff"])
+    assert staff.get(f"/consultations/{cid}").get_json()["status"] == "closed"
+    assert _sign(api, third, cid).status_code == 200
+    assert [s["name"] for s in staff.get(f"/consultations/{cid}").get_json()["result"]["signed_answers"]] \
+        == ["Phạm Thu Hà"]
+    assert "Phiếu trả lời có chữ ký số: 1/4 (Phạm Thu Hà)." in _text(staff.get(f"/consultations/{cid}/result.pdf").data)
+
+    signed = api.as_(chair).post(f"/consultations/{cid}/result/sign", json={"passphrase": PASS})
+    assert signed.status_code == 200, signed.get_json()
+    assert "Phạm Thu Hà" in _text(staff.get(f"/consultations/{cid}/result.pdf").data)
+    late = _sign(api, chair, cid)
+    assert late.status_code == 409 and late.get_json()["error"]["code"] == "consultation_closed"
+    assert _response(cid, chair).signed_sha256 is None
