@@ -62,13 +62,9 @@ def consultation_sent(consultation) -> None:
 
 
 def consultation_reminder(consultation, waiting: list, lead: str) -> int:
-    """Those who have not answered are reminded (24 h, then 2 h before the deadline), each reminder once:
-    those already queued are skipped before anything is rendered (the pass runs every 30 s)."""
-    if not mail.enabled():
-        return 0
-    keys = {user.id: reminder_key(consultation, user.id, lead) for user in waiting}
-    done = mail.queued_keys(list(keys.values()))
-    return _consultation_mail(consultation, [(user, keys[user.id]) for user in waiting if keys[user.id] not in done],
+    """Those who have not answered are reminded (24 h, then 2 h before the deadline), each reminder once (its
+    key; the pass asks `reminded` first, so as not to render what is queued already); how many were queued."""
+    return _consultation_mail(consultation, [(user, reminder_key(consultation, user.id, lead)) for user in waiting],
                               "mail/consultation_reminder", f"Nhắc trả lời xin ý kiến: {consultation.meeting.title}")
 
 
@@ -98,6 +94,8 @@ def _consultation_mail(consultation, addressed: list[tuple], template: str, subj
     deadline = spoken_time(consultation.deadline)
     return len(mail.queue_all([_letter(user, key, template, subject=subject, meeting=consultation.meeting,
                                        link=link, deadline=deadline) for user, key in addressed]))
+
+
 def draft_comment_answered(comment) -> None:
     """The author of a comment on a draft hears, on every open page, that the secretariat answered it
     (ids only: the page fetches the answer with the author's own permission)."""
