@@ -55,3 +55,10 @@ def test_hostile_titles_and_filenames_in_the_dossier(api, people):  # noqa: F811
     reader = PdfReader(io.BytesIO(p.data))
     assert len(reader.pages) >= 2
     open(f"/tmp/r13c_hostile_{cid}.pdf", "wb").write(p.data)
+
+
+def test_the_title_filter_matches_only_titles(api, people, closed):  # noqa: F811
+    """`title=` is "Tên cuộc họp": a word that is only in a question or the description should not match it."""
+    assert _search(api, people["archivist"], title="dong son").get_json()["total"] == 1
+    only_in_a_question = _search(api, people["archivist"], title="pham vi dieu chinh").get_json()
+    assert only_in_a_question["total"] == 0, only_in_a_question["items"][0]["meeting"]["title"]
