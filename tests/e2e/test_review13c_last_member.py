@@ -1,0 +1,63 @@
+"""Review 13c, on a tablet: in a consultation whose answers cannot change (the default), the last member's
+answer draws the result up at once. What does she see — and can she still sign her answer form?"""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from ..servers import run_cabinet
+from .conftest import LANDSCAPE, PORTRAIT, SCREENSHOTS, api_client, log_in
+
+pytestmark = pytest.mark.e2e
+PASSPHRASE = "ky-phieu-tra-loi"
+SHOTS = Path("/work/shots/review13c")
+
+
+def _shoot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("768x1024", PORTRAIT), ("1024x768", LANDSCAPE)):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(200)
+        path = SCREENSHOTS / f"review13c-{name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shutil.copy(path, SHOTS / path.name)
+    page.set_viewport_size(PORTRAIT)
+
+
+def test_the_last_member_answers_on_the_tablet_and_looks_for_signing(browser, live_server):
+    api = f"{live_server.url}/api/v1"
+    office, _ = api_client(live_server, "vanphong")
+    _member, member_user = api_client(live_server, "tp.taichinh")
+    chair, chair_user = api_client(live_server, "chutich")
+    deadline = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
+    created = office.post(f"{api}/consultations", json={
+        "title": "Dự thảo Nghị quyết về quy chế phối hợp giữa các ban của Hội đồng nhân dân",
+        "deadline": deadline.isoformat(), "chair_id": chair_user["id"], "member_ids": [member_user["id"]],
+        "questions": [{"text": "Đồng ý thông qua dự thảo Nghị quyết?", "kind": "choice"}]}, timeout=10)
+    created.raise_for_status()
+    data = created.json()
+    cid, (first,) = data["id"], data["questions"]
+    office.post(f"{api}/consultations/{cid}/send", timeout=10).raise_for_status()
+    chair.put(f"{api}/consultations/{cid}/answers", timeout=10,
+              json={"answers": [{"question_id": first["id"], "choice": "agree"}]}).raise_for_status()
+    run_cabinet(live_server.env, "certs", "issue", "tp.taichinh", "--passphrase-file", "-", input=PASSPHRASE)
+
+    context = browser.new_context(viewport=PORTRAIT, has_touch=True, base_url=live_server.url, locale="vi-VN",
+                                  timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    log_in(page, "tp.taichinh")
+    page.goto(f"/consultations/{cid}")
+    _shoot(page, "before-answer")
+    page.locator("input[value=agree]").first.check()
+    page.locator("form button[type=submit], form button").filter(has_text="Gửi").first.click()
+    page.wait_for_timeout(3000)
+    page.reload()
+    _shoot(page, "after-last-answer")
+    body = page.locator("main").inner_text()
+    # she has a certificate and the page told her before that she may sign; now: no form, no word why
+    assert page.locator("[data-test=answer-sign-form]").count() == 1, "no way to sign, and no word why"
+    context.close()
