@@ -200,9 +200,12 @@ def search(actor: User, *, q: str = "", title: str = "", body_id=None, date_from
         conditions.append(Meeting.starts_at >= datetime.combine(start, time.min, local))
     if end:
         conditions.append(Meeting.starts_at < datetime.combine(end + timedelta(days=1), time.min, local))
-    if title:
-        conditions.append(Meeting.id.in_(select(ArchiveEntry.meeting_id).where(
-            ArchiveEntry.kind == "meeting", ArchiveEntry.folded.contains(fold(title)))))
+    if title:  # the title alone: the entry's folded text also holds the agenda, description and questions
+        wanted = fold(title)
+        titled = [meeting_id for meeting_id, entry_title in db.session.execute(
+            select(ArchiveEntry.meeting_id, ArchiveEntry.title).where(
+                ArchiveEntry.kind == "meeting", ArchiveEntry.folded.contains(wanted))) if wanted in fold(entry_title)]
+        conditions.append(Meeting.id.in_(titled))
     matching = _fts_ids(q) if q else None
     entries_by_meeting: dict[int, list[ArchiveEntry]] = {}
     if matching is not None:

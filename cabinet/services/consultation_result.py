@@ -118,8 +118,11 @@ def report_view(consultation: Consultation, *, draft: bool) -> dict:
 
 
 def _signed_line(result: dict) -> str:
-    """"Phiếu trả lời có chữ ký số: 2/20 (A, B).": who signed their answer form, each by name."""
-    signed = result.get("signed_answers") or []  # absent from results frozen before answers were signed
+    """"Phiếu trả lời có chữ ký số: 2/20 (A, B).": who signed their answer form, each by name; nothing for a
+    result drawn up before answers could be signed (no key: "0/20" would say nobody did)."""
+    if "signed_answers" not in result:
+        return ""
+    signed = result["signed_answers"]
     names = f" ({', '.join(s['name'] for s in signed)})" if signed else ""
     return f"Phiếu trả lời có chữ ký số: {len(signed)}/{result['answered']}{names}."
 

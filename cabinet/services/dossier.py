@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Consultation, Document, Meeting, User
+from ..models import Consultation, ConsultationResponse, Document, Meeting, User
 from ..models.types import utcnow
 from ..pdf.runner import WorkerFailed, warm_renderer
 from ..storage import store
@@ -95,7 +95,23 @@ def _report_name(consultation: Consultation, signed: bool) -> str:
 
 
 def _safe_name(name: str) -> str:
-    return re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("_")[:120] or "file"
+    """A file name for the ZIP: letters, digits, dots and dashes, at most 120 characters, its extension kept."""
+    cleaned = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("_.") or "file"
+    stem, dot, extension = cleaned.rpartition(".")
+    if not dot or not stem or len(extension) > 10:
+        return cleaned[:120]
+    return f"{stem[:119 - len(extension)].rstrip('_.') or 'file'}.{extension}"
+
+
+def _signed_answer_forms(consultation: Consultation) -> list[tuple[str, str, Path]]:
+    """(file name, member, signed file) of each answer form a member signed, in the order of the list of
+    members: the record keeps the answer forms with the result (Decree 30)."""
+    from .consultations import consulted
+    signed = {r.user_id: r for r in db.session.scalars(select(ConsultationResponse).where(
+        ConsultationResponse.meeting_id == consultation.meeting_id, ConsultationResponse.signed_sha256.is_not(None)))}
+    forms = [p for p in consulted(consultation) if p.user_id in signed]
+    return [(f"phieu-tra-loi-{n:02d}-{_safe_name(p.user.full_name)}.pdf", p.user.full_name,
+             store().path(signed[p.user_id].signed_sha256)) for n, p in enumerate(forms, 1)]
 
 
 @contextmanager
@@ -175,11 +191,16 @@ def _consultation_job(actor: User, consultation: Consultation, documents: list[D
         parts += [{"title": d.title, "level": 1, "path": str(files.path(d.current_version.sha256))} for d in documents]
     parts.append({"title": f"Báo cáo kết quả lấy ý kiến ({'đã ký số' if signed else 'chưa ký'})", "level": 0,
                   "path": str(report_path)})
+    forms = _signed_answer_forms(consultation)
+    if forms:
+        parts.append({"title": "Phiếu trả lời có chữ ký số", "level": 0, "path": None, "documents": len(forms)})
+        parts += [{"title": member, "level": 1, "path": str(path)} for _name, member, path in forms]
     result_path = scratch / "result.json"
     result_path.write_text(json.dumps(consultation.result, ensure_ascii=False, indent=1), encoding="utf-8")
     attachments = [{"name": "result.json", "path": str(result_path)}]
     if signed:
         attachments.append({"name": _report_name(consultation, True), "path": str(report_path)})
+    attachments += [{"name": name, "path": str(path)} for name, _member, path in forms]  # signatures intact
     view = {**consultation_result.report_view(consultation, draft=not signed), "result": consultation.result}
     masthead = {"issuer_lines": view["issuer_lines"], "place_date": view["place_date"],
                 "number": f"…/HS-{meeting.body.short_name}" if meeting.body and meeting.body.short_name else "…/HS"}
@@ -226,12 +247,16 @@ def dossier_zip(actor: User, meeting: Meeting):
 
             for number, document in enumerate(documents, 1):
                 version = document.current_version
-                name = _safe_name(version.filename or f"{document.title}.pdf")
+                name = _safe_name(version.filename or document.title)
+                if not name.lower().endswith(".pdf"):
+                    name = f"{name[:116]}.pdf"  # every document is kept as PDF, whatever its upload was called
                 add(f"documents/{number:03d}-{name}", path=files.path(version.sha256))
             if consultation is not None:
                 report_path, signed = _report(actor, consultation, scratch)
                 add(f"report/{_report_name(consultation, signed)}", path=report_path)
                 add("result.json", data=json.dumps(consultation.result, ensure_ascii=False, indent=1).encode())
+                for name, _member, path in _signed_answer_forms(consultation):
+                    add(f"answers/{name}", path=path)
                 manifest["report_signed"] = signed
             else:
                 if signature is not None:

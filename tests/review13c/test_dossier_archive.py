@@ -54,7 +54,6 @@ def test_hostile_titles_and_filenames_in_the_dossier(api, people):  # noqa: F811
     assert p.status_code == 200
     reader = PdfReader(io.BytesIO(p.data))
     assert len(reader.pages) >= 2
-    open(f"/tmp/r13c_hostile_{cid}.pdf", "wb").write(p.data)
 
 
 def test_the_title_filter_matches_only_titles(api, people, closed):  # noqa: F811
