@@ -152,7 +152,8 @@ def test_guests_receive_no_poll_of_a_confidential_item(app, make):
     polls.close_poll(chair, poll)
     db.session.commit()
     for_member = [e["name"] for e in events(tablets[member])]
-    assert "poll.opened" in for_member and "poll.closed" in for_member and for_member.count("poll.progress") == 2
+    # (the ticker may add one of its own while the poll is open: at least the two sent here)
+    assert "poll.opened" in for_member and "poll.closed" in for_member and for_member.count("poll.progress") >= 2
     seen_by_guest = events(tablets[guest])
     assert not [e for e in seen_by_guest if e["name"] in ("poll.opened", "poll.progress", "poll.closed")]
     assert "Bầu Trưởng ban" not in str(seen_by_guest)
