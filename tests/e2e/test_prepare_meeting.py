@@ -134,6 +134,9 @@ def test_secretariat_prepares_and_member_replies(page, shoot):
 
     # Keyboard reordering: focus "move up" on the last item and press Enter (a plain form, no JavaScript).
     last_row = page.locator(".edit-item__row", has_text=ITEMS[2])
+    # Once the page's scripts have run: app.js puts the focus on the item the last form came back to
+    # (#item-<id>), and on a slow machine did so after this focus — the Enter then went to that item.
+    page.wait_for_load_state("load")
     last_row.locator("[data-test=move-up]").focus()
     page.keyboard.press("Enter")
     expect(flash(page)).to_contain_text(f"Đã chuyển vị trí nội dung “{ITEMS[2]}”.")
