@@ -160,9 +160,14 @@ def result_pdf(meeting_id):
     return response
 
 
+# A signature needs the certificate's passphrase: wrong ones count against one limit per person (as logins).
+_passphrase_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"],
+                                  key_func=lambda: f"sign|{actor().get_id()}",
+                                  deduct_when=lambda response: response.status_code == 403)
+
+
 @consultations_bp.post("/<int:meeting_id>/result/sign")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{actor().get_id()}",
-               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
+@_passphrase_limit
 def sign(meeting_id):
     user = actor()
     consultation = consultations.get_consultation(user, meeting_id)
@@ -174,8 +179,7 @@ def sign(meeting_id):
 
 
 @consultations_bp.post("/<int:meeting_id>/answer/sign")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{actor().get_id()}",
-               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
+@_passphrase_limit
 def sign_answer(meeting_id):
     user = actor()
     consultation = consultations.get_consultation(user, meeting_id)
