@@ -33,6 +33,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def passphrase_limit(person):
+    """A signing route's limit: each wrong passphrase (403) counts against `person()`'s LOGIN_RATE_LIMIT, as a
+    password guessed at the login would; 429 beyond."""
+    from flask import current_app
+    return limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{person().get_id()}",
+                         deduct_when=lambda response: response.status_code == 403)
 socketio = SocketIO()
 
 

@@ -2,9 +2,9 @@
 sign one's answer, follow who answered, close, read and sign the result."""
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import jsonify
 
-from ..extensions import limiter
+from ..extensions import passphrase_limit
 from ..presentation.consultations import consultation_json
 from ..services import consultation_result, consultation_signatures, consultations
 from . import api_bp, caller, json_body
@@ -51,8 +51,7 @@ def answer_consultation(meeting_id):
 
 
 @api_bp.post("/consultations/<int:meeting_id>/answer/sign")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{caller().get_id()}",
-               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
+@passphrase_limit(caller)
 def sign_consultation_answer(meeting_id):
     consultation = _get(meeting_id)
     consultation_signatures.sign_answer(caller(), consultation, json_body().get("passphrase"))
@@ -97,8 +96,7 @@ def consultation_result_pdf(meeting_id):
 
 
 @api_bp.post("/consultations/<int:meeting_id>/result/sign")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{caller().get_id()}",
-               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
+@passphrase_limit(caller)
 def sign_consultation_result(meeting_id):
     consultation = _get(meeting_id)
     consultation_result.sign_result(caller(), consultation, json_body().get("passphrase"))

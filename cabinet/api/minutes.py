@@ -2,10 +2,10 @@
 verify any PDF."""
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import limiter
+from ..extensions import passphrase_limit
 from ..services import meetings, minutes, minutes_signing
 from ..services.errors import BadInput, NotFound
 from ..services.minutes_record import without_confidential_titles
@@ -86,8 +86,7 @@ def open_correction(minutes_id):
 
 
 @api_bp.post("/minutes/<int:minutes_id>/sign")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=lambda: f"sign|{caller().get_id()}",
-               deduct_when=lambda response: response.status_code == 403)  # guessing passphrases is slow
+@passphrase_limit(caller)
 def sign_minutes(minutes_id):
     record = minutes.get_minutes(caller(), minutes_id)
     data = json_body()

@@ -3,11 +3,11 @@ too: static/js/consultation.js queues the answer in the outbox) and may sign the
 server signs), where the secretariat follows who answered, and the result the chair signs."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..extensions import limiter
+from ..extensions import passphrase_limit
 from ..presentation.consultations import consultation_json
 from ..presentation.json import document_json
 from ..services import (accounts, bodies, certificates, consultation_result, consultation_signatures, consultations,
@@ -160,14 +160,8 @@ def result_pdf(meeting_id):
     return response
 
 
-# A signature needs the certificate's passphrase: wrong ones count against one limit per person (as logins).
-_passphrase_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"],
-                                  key_func=lambda: f"sign|{actor().get_id()}",
-                                  deduct_when=lambda response: response.status_code == 403)
-
-
 @consultations_bp.post("/<int:meeting_id>/result/sign")
-@_passphrase_limit
+@passphrase_limit(actor)
 def sign(meeting_id):
     user = actor()
     consultation = consultations.get_consultation(user, meeting_id)
@@ -179,7 +173,7 @@ def sign(meeting_id):
 
 
 @consultations_bp.post("/<int:meeting_id>/answer/sign")
-@_passphrase_limit
+@passphrase_limit(actor)
 def sign_answer(meeting_id):
     user = actor()
     consultation = consultations.get_consultation(user, meeting_id)
