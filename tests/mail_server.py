@@ -13,10 +13,14 @@ from .servers import free_port
 
 
 class SmtpServer:
-    def __init__(self, folder: Path, port: int | None = None, per_conversation: int = 0):
-        """`per_conversation`: refuse (421) a conversation's messages after that many (0: no limit)."""
+    def __init__(self, folder: Path, port: int | None = None, per_conversation: int = 0,
+                 handler: str = "tests.mail_handler.PickyMailbox", handler_args: tuple = ()):
+        """`per_conversation`: refuse (421) a conversation's messages after that many (0: no limit);
+        `handler`, `handler_args`: another aiosmtpd handler class (dotted path) and its arguments after the
+        Maildir (a test's own misbehaving server)."""
         self.folder, self.port = folder, port or free_port()
-        self.per_conversation = per_conversation
+        self.handler = handler
+        self.handler_args = handler_args or ((per_conversation,) if handler.endswith(".PickyMailbox") else ())
         self.maildir = folder / "Maildir"
         self.process: subprocess.Popen | None = None
 
@@ -28,7 +32,7 @@ class SmtpServer:
         mailbox.Maildir(self.maildir, create=True)  # tmp/, new/, cur/
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
-             "-c", "tests.mail_handler.PickyMailbox", str(self.maildir), str(self.per_conversation)],
+             "-c", self.handler, str(self.maildir), *map(str, self.handler_args)],
             stdout=subprocess.DEVNULL, stderr=(self.folder / "smtp.log").open("ab"),
             cwd=Path(__file__).resolve().parents[1])  # where `tests.mail_handler` is found
         deadline = time.monotonic() + 15

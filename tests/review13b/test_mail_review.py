@@ -1,10 +1,7 @@
 """Review 13b: the batch sender against two senders at once, a slow server, refusals mid-batch, 421 on RCPT."""
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,31 +11,6 @@ from cabinet.models import OutgoingMail
 from cabinet.services import mail
 
 from ..mail_server import SmtpServer
-from ..servers import free_port
-
-
-class SlowServer(SmtpServer):
-    def __init__(self, folder, delay):
-        super().__init__(folder)
-        self.delay = delay
-
-    def start(self):
-        import mailbox
-        import socket
-        mailbox.Maildir(self.maildir, create=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
-             "-c", "tests.review13b.slow_handler.SlowMailbox", str(self.maildir), str(self.delay)],
-            stdout=subprocess.DEVNULL, stderr=(self.folder / "smtp.log").open("ab"),
-            cwd=Path(__file__).resolve().parents[2])
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("no server")
 
 
 def _queue(make, addresses):
@@ -66,7 +38,7 @@ def _senders(app, count, results):
 
 @pytest.fixture()
 def slow(app, tmp_path):
-    server = SlowServer(tmp_path, 0.05).start()
+    server = SmtpServer(tmp_path, handler="tests.review13b.slow_handler.SlowMailbox", handler_args=(0.05,)).start()
     app.config["SMTP_URL"] = server.url
     yield server
     app.config["SMTP_URL"] = None

@@ -1,25 +1,19 @@
 """Review 13b: migration 0018 (draft_recipients.opened_at) down to 0016 and up again with rows in it, on
 SQLite (batch mode copies the table) and PostgreSQL."""
-import os
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from cabinet import create_app
 from cabinet.extensions import db
 
-from ..conftest import fresh_postgres_url
-
-URLS = ["sqlite"] + (["postgresql"] if os.environ.get("CABINET_TEST_POSTGRES_URL") else [])
+from ..migration_helpers import KINDS, migration_app
 
 
-@pytest.mark.parametrize("kind", URLS)
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_0018_down_and_up_keeps_the_recipients(kind, tmp_path, worker_id):
-    url = fresh_postgres_url(f"mig18_{worker_id}") if kind == "postgresql" else f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": str(tmp_path / "data"),
-                      "SECRET_KEY": "x", "SERVER_NAME": "cabinet.test", "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_KIB": 1024, "PREPARE_COPIES": False})
+    app = migration_app(kind, tmp_path, f"mig18_{worker_id}")
     with app.app_context():
         upgrade()
         import io

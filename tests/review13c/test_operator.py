@@ -1,29 +1,23 @@
 """Review 13c, as an operator: 0018 → 0016 → head with a signed answer, its answers and archive entries
 (SQLite and PostgreSQL); a result frozen before 0017 (no signed_answers key) read by today's report."""
-import os
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from cabinet import create_app
 from cabinet.extensions import db
 from cabinet.models import Consultation
 from cabinet.models.types import utcnow
 from cabinet.services import accounts, consultation_result, consultations
 
-from ..conftest import fresh_postgres_url
-
-URLS = ["sqlite"] + (["postgresql"] if os.environ.get("CABINET_TEST_POSTGRES_URL") else [])
+from ..migration_helpers import KINDS, migration_app
 
 
-@pytest.mark.parametrize("kind", URLS)
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_head_to_0016_and_back_keeps_answers_and_archive(kind, tmp_path, worker_id):
-    url = fresh_postgres_url(f"r13c_{worker_id}") if kind == "postgresql" else f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": str(tmp_path / "data"),
-                      "SECRET_KEY": "x", "SERVER_NAME": "cabinet.test", "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_KIB": 1024, "PREPARE_COPIES": False})
+    app = migration_app(kind, tmp_path, f"r13c_{worker_id}")
     with app.app_context():
         upgrade()
         staff, chair, member = [accounts.create_user(None, username=n, full_name=n, password="Mat-khau-dai-2026!",

@@ -1,20 +1,17 @@
 """Migration 0017 (members' signed answer forms) down to 0016 and up again with an answer in it, on SQLite
 and PostgreSQL (each in a database of its own): the answer stays, only its signature's columns go."""
-import os
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from cabinet import create_app
 from cabinet.extensions import db
 from cabinet.models.types import utcnow
 from cabinet.services import accounts, consultations
 
-from ..conftest import fresh_postgres_url
+from ..migration_helpers import KINDS, migration_app
 
-URLS = ["sqlite"] + (["postgresql"] if os.environ.get("CABINET_TEST_POSTGRES_URL") else [])
 SIGNATURE_COLUMNS = {"signed_sha256", "signed_size", "certificate_subject", "signed_at"}
 
 
@@ -22,12 +19,9 @@ def _columns(conn) -> set[str]:
     return {c["name"] for c in sa.inspect(conn).get_columns("consultation_responses")}
 
 
-@pytest.mark.parametrize("kind", URLS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_0017_goes_down_and_up_with_a_signed_answer(kind, tmp_path, worker_id):
-    url = fresh_postgres_url(f"mig17_{worker_id}") if kind == "postgresql" else f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": str(tmp_path / "data"),
-                      "SECRET_KEY": "x", "SERVER_NAME": "cabinet.test", "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_KIB": 1024, "PREPARE_COPIES": False})
+    app = migration_app(kind, tmp_path, f"mig17_{worker_id}")
     with app.app_context():
         upgrade()
         people = [accounts.create_user(None, username=name, full_name=name, password="Mat-khau-dai-2026!",

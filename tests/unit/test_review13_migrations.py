@@ -1,28 +1,22 @@
 """Review of issue 13: migrations 0013–0016 down to 0012 and up again with data in them, on SQLite and
 PostgreSQL (each in a database of its own, not the shared test schema)."""
-import os
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from cabinet import create_app
 from cabinet.extensions import db
 from cabinet.models.types import utcnow
 from cabinet.services import account_tokens, accounts, consultations
 
-from ..conftest import fresh_postgres_url
-
-URLS = ["sqlite"] + (["postgresql"] if os.environ.get("CABINET_TEST_POSTGRES_URL") else [])
+from ..migration_helpers import KINDS, migration_app
 
 
-@pytest.mark.parametrize("kind", URLS)
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_issue13_migrations_go_down_and_up_with_data(kind, tmp_path, worker_id):
-    url = fresh_postgres_url(f"mig13_{worker_id}") if kind == "postgresql" else f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": str(tmp_path / "data"),
-                      "SECRET_KEY": "x", "SERVER_NAME": "cabinet.test", "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_KIB": 1024, "PREPARE_COPIES": False})
+    app = migration_app(kind, tmp_path, f"mig13_{worker_id}")
     with app.app_context():
         upgrade()
         staff = accounts.create_user(None, username="vt", full_name="Văn thư", password="Mat-khau-dai-2026!",
